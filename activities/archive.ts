@@ -1,0 +1,51 @@
+/**
+ * Activities of an archive queue: copy a verified buffer copy to primary storage (GPFS) and prove the copy.
+ * They run on a buffer host's archive worker, which sees both that host's buffer and the archive mount.
+ */
+import path from 'node:path';
+import type { Config } from '../src/config.js';
+import { copyVerified } from '../src/copy.js';
+import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
+import type { Logger } from '../src/logger.js';
+import type { FileFingerprint } from '../src/movie.js';
+import { conflictFileName } from '../src/names.js';
+import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
+
+export interface ArchiveDeps {
+  config: Config;
+  bufferRoot: string;
+  logger: Logger;
+}
+
+export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveDeps) {
+  return {
+    /**
+     * Copies the buffer copy into the session's archive folder under its Leginon name. The bytes read must hash
+     * to the fingerprint taken off the camera, so a buffer copy that rotted is caught here, not archived.
+     */
+    async archiveMovie(input: { bufferPath: string; archiveDir: string; movieFileName: string; suffix: string; fingerprint: FileFingerprint }) {
+      const bufferPath = await confineReal(bufferRoot, input.bufferPath).catch(refuseUnsafe);
+      const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
+      for (let attempt = 0; ; attempt++) {
+        const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
+        const archivePath = path.join(folder, name);
+        const outcome = await copyVerified(bufferPath, archivePath, {
+          expected: input.fingerprint,
+          onProgress: heartbeatProgress(),
+        });
+        if (outcome.kind === 'destination-differs') {
+          logger.warn({ archivePath, bufferPath }, 'a different file already has this name in the archive; keeping both');
+          continue;
+        }
+        logger.info({ archivePath, outcome: outcome.kind }, 'archived and verified');
+        return {
+          archivePath,
+          outcome: attempt === 0 ? outcome.kind : ('kept-both' as const),
+          attempt: currentAttempt(),
+        };
+      }
+    },
+  };
+}
+
+export type ArchiveActivities = ReturnType<typeof createArchiveActivities>;

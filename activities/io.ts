@@ -1,0 +1,212 @@
+/**
+ * Activities of a buffer host's I/O queue (`io@<bufferHost>`): everything that touches the camera share and
+ * the buffer disk. Each is thin: paths are checked against the configured roots, the work is done by the pure
+ * and engine modules in src/.
+ */
+import { stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { cameraConfig, type BufferHostConfig, type Config } from '../src/config.js';
+import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, sourceIdentity } from '../src/copy.js';
+import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
+import {
+  findBufferFramePath,
+  findEnabledBufferHost,
+  findImagesByFramesName,
+  insertBufferFramePath,
+  type Db,
+} from '../src/leginondb.js';
+import type { Logger } from '../src/logger.js';
+import type { FileFingerprint, SourceIdentity } from '../src/movie.js';
+import { conflictFileName, leginonMovieFileName } from '../src/names.js';
+import { chooseImage, planDestination } from '../src/routing.js';
+import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
+
+export interface IoDeps {
+  config: Config;
+  bufferHost: BufferHostConfig;
+  db: Db;
+  logger: Logger;
+}
+
+/** Where movies wait between the camera and their session folder: `<buffer root>/.incoming/<camera host>/`. */
+export function stagingFolder(bufferRoot: string, cameraHost: string): string {
+  return path.join(bufferRoot, '.incoming', cameraHost);
+}
+
+
+export type LeginonLookup =
+  | {
+      kind: 'found';
+      session: string;
+      imageClass: string;
+      imageId: number;
+      filename: string;
+      movieFileName: string;
+      bufferDir: string;
+      archiveDir: string;
+      bufferIsArchive: boolean;
+      uid: number | null;
+      gid: number | null;
+    }
+  | { kind: 'not-found'; detail: string }
+  | { kind: 'refused'; detail: string };
+
+export type PlaceOutcome = 'moved' | 'already-present' | 'kept-both';
+
+export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
+  return {
+    async copyFromCamera(input: { cameraHost: string; fileName: string }) {
+      const camera = cameraConfig(config, input.cameraHost);
+      const sourcePath = await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
+      const staging = await ensureFolderInside(bufferHost.root, stagingFolder(bufferHost.root, input.cameraHost));
+      const stagedPath = path.join(staging, input.fileName);
+      // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
+      await unlink(stagedPath).catch(() => undefined);
+      const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: heartbeatProgress() });
+      logger.info({ sourcePath, stagedPath, ...outcome.fingerprint }, 'copied from camera and verified');
+      return {
+        sourcePath,
+        stagedPath,
+        source: outcome.source,
+        fingerprint: { ...outcome.fingerprint, algorithm: HASH_ALGORITHM },
+        attempt: currentAttempt(),
+      };
+    },
+
+    /** Never answers "not found" for a database it could not ask: query errors fail the activity and retry. */
+    async resolveLeginonName(input: {
+      cameraHost: string;
+      framesName: string;
+      suffix: string;
+      lookBackDays: number;
+    }): Promise<LeginonLookup> {
+      const matches = await findImagesByFramesName(db, input.framesName, input.cameraHost, input.lookBackDays);
+      const image = chooseImage(matches);
+      if (!image) {
+        return {
+          kind: 'not-found',
+          detail:
+            matches.length === 0
+              ? `no Leginon image has frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`
+              : `all ${matches.length} images with frames name ${JSON.stringify(input.framesName)} are aligned re-saves`,
+        };
+      }
+      const bufferHostRow = await findEnabledBufferHost(db, image.cameraInstrumentId);
+      const stored = bufferHostRow ? await findBufferFramePath(db, image.session.id, bufferHostRow.id) : undefined;
+      const plan = planDestination(image.session, bufferHostRow, stored);
+      if (plan.kind === 'unroutable') return { kind: 'refused', detail: plan.reason };
+      try {
+        const movieFileName = leginonMovieFileName(image.filename, input.suffix);
+        const bufferRoot = plan.bufferIsArchive ? config.archive.root : bufferHost.root;
+        const bufferDir = await confineReal(bufferRoot, plan.bufferDir);
+        const archiveDir = await confineReal(config.archive.root, plan.archiveDir);
+        if (plan.newBufferFramePath && bufferHostRow) {
+          await insertBufferFramePath(db, image.session.id, bufferHostRow.id, plan.newBufferFramePath);
+        }
+        return {
+          kind: 'found',
+          session: image.session.name,
+          imageClass: image.imageClass,
+          imageId: image.imageId,
+          filename: image.filename,
+          movieFileName,
+          bufferDir,
+          archiveDir,
+          bufferIsArchive: plan.bufferIsArchive,
+          uid: image.session.uid,
+          gid: image.session.gid,
+        };
+      } catch (error) {
+        if (isUnsafe(error)) return { kind: 'refused', detail: error.message };
+        throw error;
+      }
+    },
+
+    /**
+     * Moves the staged copy to its Leginon name. An identical file already there wins (the staged copy is
+     * dropped); a different one is kept and the movie is stored beside it under a conflict name.
+     */
+    async placeInSession(input: {
+      stagedPath: string;
+      bufferDir: string;
+      bufferIsArchive: boolean;
+      movieFileName: string;
+      suffix: string;
+      fingerprint: FileFingerprint;
+    }) {
+      const root = input.bufferIsArchive ? config.archive.root : bufferHost.root;
+      const stagedPath = await confineReal(bufferHost.root, input.stagedPath).catch(refuseUnsafe);
+      const folder = await ensureFolderInside(root, input.bufferDir).catch(refuseUnsafe);
+      for (let attempt = 0; ; attempt++) {
+        const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
+        const bufferPath = path.join(folder, name);
+        const result = await moveNoClobber(stagedPath, bufferPath, input.fingerprint).catch(async (error) => {
+          // Retried after a crash between link and unlink, or after the staged file was already moved.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+            const present = await fingerprintFile(bufferPath).catch(() => undefined);
+            if (present?.hash === input.fingerprint.hash) return 'already-present' as const;
+          }
+          throw error;
+        });
+        if (result === 'destination-differs') {
+          logger.warn({ bufferPath, stagedPath }, 'a different file already has this name; keeping both');
+          continue;
+        }
+        const outcome: PlaceOutcome = attempt === 0 ? result : 'kept-both';
+        logger.info({ bufferPath, outcome }, 'placed in session folder');
+        return { bufferPath, outcome, attempt: currentAttempt() };
+      }
+    },
+
+    /**
+     * Deletes the camera file, which is only done once its buffer copy is verified and placed. A camera file
+     * that changed since it was copied is a different file: it is left alone and reported.
+     */
+    async freeCamera(input: { sourcePath: string; source: SourceIdentity; bufferPath: string; fingerprint: FileFingerprint }) {
+      const camera = await sourceIdentity(input.sourcePath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!camera) return { freed: true, detail: 'camera file already gone', attempt: currentAttempt() };
+      if (camera.bytes !== input.source.bytes || camera.mtimeMs !== input.source.mtimeMs) {
+        return {
+          freed: false,
+          detail: `camera file ${input.sourcePath} changed after it was copied (now ${camera.bytes} B); left on the camera`,
+          attempt: currentAttempt(),
+        };
+      }
+      const buffered = await stat(input.bufferPath);
+      if (buffered.size !== input.fingerprint.bytes) {
+        throw new Error(`buffer copy ${input.bufferPath} has ${buffered.size} B, expected ${input.fingerprint.bytes} B; camera file kept`);
+      }
+      await unlink(input.sourcePath);
+      logger.info({ sourcePath: input.sourcePath }, 'camera file deleted after verified copy');
+      return { freed: true, attempt: currentAttempt() };
+    },
+
+    /** Deletes the buffer copy only after the archive copy is read back in full and matches. */
+    async expireBufferCopy(input: { bufferPath: string; archivePath: string; fingerprint: FileFingerprint }) {
+      const archived = await fingerprintFile(input.archivePath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!archived) {
+        return { deleted: false, detail: `archive copy ${input.archivePath} is missing`, attempt: currentAttempt() };
+      }
+      if (archived.hash !== input.fingerprint.hash || archived.bytes !== input.fingerprint.bytes) {
+        return {
+          deleted: false,
+          detail: `archive copy ${input.archivePath} differs (${archived.hash}/${archived.bytes} B, expected ${input.fingerprint.hash}/${input.fingerprint.bytes} B)`,
+          attempt: currentAttempt(),
+        };
+      }
+      await unlink(input.bufferPath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+      logger.info({ bufferPath: input.bufferPath, archivePath: input.archivePath }, 'buffer copy expired');
+      return { deleted: true, attempt: currentAttempt() };
+    },
+  };
+}
+
+export type IoActivities = ReturnType<typeof createIoActivities>;

@@ -1,0 +1,205 @@
+/**
+ * The one configuration schema. Every process (workers, watcher, bufferctl, demo) loads its config through
+ * loadConfig(), so a bad key is reported the same way everywhere, naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((text) => parseDuration(text) !== undefined, {
+      message: 'expected a duration such as "250ms", "30s", "20m", "14d"',
+    });
+
+const absolutePath = z.string().refine((p) => path.isAbsolute(p), { message: 'expected an absolute path' });
+
+/** Host and target names become task-queue names and path components: keep them plain. */
+const plainName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+  message: 'expected letters, digits, ".", "_" or "-" (starting with a letter or digit)',
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    temporal: z
+      .strictObject({
+        /** host:port of an existing cluster; unset means the embedded dev server below. */
+        address: z.string().optional(),
+        namespace: z.string().default('default'),
+        devServer: z
+          .strictObject({
+            port: z.number().int().min(1).max(65535).default(7233),
+            uiPort: z.number().int().min(1).max(65535).default(8233),
+            /** Folder for the dev server's SQLite file; relative paths are relative to the project. */
+            dataDir: z.string().default('var/temporal'),
+            /** How long finished movies' histories stay visible (the dev server's default is 24 h). */
+            retention: duration('30d'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    leginondb: z.strictObject({
+      /** mysql://user:password@host:port/database */
+      url: z.string().regex(/^mysql:\/\//, { message: 'expected a mysql:// URL' }),
+    }),
+    bufferHosts: z
+      .array(
+        z.strictObject({
+          name: plainName,
+          /** Every file this host writes lies under this root; a path from the database outside it is refused. */
+          root: absolutePath,
+        }),
+      )
+      .min(1),
+    cameras: z
+      .array(
+        z.strictObject({
+          /** InstrumentData.hostname of the camera computer. */
+          host: plainName,
+          /** Where the camera's share is mounted on the buffer host (SMB/NFS). */
+          root: absolutePath,
+          bufferHost: plainName,
+        }),
+      )
+      .min(1),
+    archive: z.strictObject({
+      target: plainName.default('primary'),
+      /** Mount point of primary storage (GPFS); archive paths from the database must lie under it. */
+      root: absolutePath,
+    }),
+    watcher: z
+      .strictObject({
+        pollInterval: duration('5s'),
+        /** A camera file counts as complete once its size and mtime have not changed for this long. */
+        stableFor: duration('10s'),
+      })
+      .prefault({}),
+    leginon: z
+      .strictObject({
+        lookBackDays: z.number().positive().default(10),
+        /** How long a movie waits for its Leginon row before it is parked (rawtransfer's cleanup delay). */
+        grace: duration('20m'),
+        lookupInterval: duration('30s'),
+      })
+      .prefault({}),
+    expiry: z
+      .strictObject({
+        /** How long the buffer keeps a movie after it was archived. */
+        after: duration('14d'),
+      })
+      .prefault({}),
+    archiveRetry: z
+      .strictObject({
+        initialInterval: duration('10s'),
+        /** Backoff cap while storage is down: one attempt per movie per this interval, forever. */
+        maximumInterval: duration('10m'),
+      })
+      .prefault({}),
+    activities: z
+      .strictObject({
+        /** A copy that reports no progress for this long is presumed dead (worker crash) and retried. */
+        heartbeatTimeout: duration('60s'),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const bufferHostNames = config.bufferHosts.map((h) => h.name);
+    config.cameras.forEach((camera, index) => {
+      if (!bufferHostNames.includes(camera.bufferHost)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cameras', index, 'bufferHost'],
+          message: `unknown buffer host "${camera.bufferHost}" (configured: ${bufferHostNames.join(', ')})`,
+        });
+      }
+    });
+    const seen = new Set<string>();
+    config.cameras.forEach((camera, index) => {
+      if (seen.has(camera.host)) {
+        ctx.addIssue({ code: 'custom', path: ['cameras', index, 'host'], message: `camera "${camera.host}" listed twice` });
+      }
+      seen.add(camera.host);
+    });
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type CameraConfig = Config['cameras'][number];
+export type BufferHostConfig = Config['bufferHosts'][number];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables that override the file, so one file serves every host of a facility. */
+export const ENV_OVERRIDES = {
+  TEMPORAL_ADDRESS: ['temporal', 'address'],
+  TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
+  LEGINONDB_URL: ['leginondb', 'url'],
+} as const;
+
+function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const copy = structuredClone(raw ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [variable, [section, key]] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[variable];
+    if (value) {
+      copy[section] = { ...(copy[section] ?? {}), [key]: value };
+    }
+  }
+  return copy;
+}
+
+function describeIssuePath(issuePath: PropertyKey[]): string {
+  return issuePath.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+    '',
+  );
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = 'config'): Config {
+  const result = ConfigSchema.safeParse(applyEnvOverrides(raw, env));
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${describeIssuePath(issue.path) || '(top level)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the file as JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw, env, file);
+}
+
+export function durationMs(text: string): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`not a duration: ${text}`);
+  return value;
+}
+
+export function bufferHostFor(config: Config, cameraHost: string): BufferHostConfig {
+  const camera = cameraConfig(config, cameraHost);
+  const host = config.bufferHosts.find((h) => h.name === camera.bufferHost);
+  if (!host) throw new Error(`camera ${cameraHost}: buffer host ${camera.bufferHost} is not configured`);
+  return host;
+}
+
+export function cameraConfig(config: Config, cameraHost: string): CameraConfig {
+  const camera = config.cameras.find((c) => c.host === cameraHost);
+  if (!camera) throw new Error(`camera host "${cameraHost}" is not in the configuration`);
+  return camera;
+}

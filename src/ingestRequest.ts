@@ -1,0 +1,47 @@
+/**
+ * What starting one movie's workflow takes: its id, input and initial search attributes. Built in one place
+ * for the watcher, bufferctl and the tests, so a movie is always started the same way.
+ */
+import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { bufferHostFor, type CameraConfig, type Config } from './config.js';
+import type { IngestMovieInput } from './movie.js';
+import { movieSettings } from './movieSettings.js';
+import { classifyCameraEntry } from './names.js';
+import { movieWorkflowId, SEARCH_ATTRIBUTES, WORKFLOW_TASK_QUEUE } from './operatorNames.js';
+
+export interface IngestRequest {
+  workflowId: string;
+  taskQueue: string;
+  args: [IngestMovieInput];
+  /** A movie id is used once: a second sighting, even after the first run ended, starts nothing. */
+  workflowIdReusePolicy: WorkflowIdReusePolicy;
+  typedSearchAttributes: SearchAttributePair[];
+}
+
+/** The start request for a camera file (its name relative to the camera root), or undefined if it is no movie. */
+export function ingestRequest(config: Config, camera: CameraConfig, fileName: string): IngestRequest | undefined {
+  const entry = classifyCameraEntry(fileName);
+  if (entry.kind !== 'movie') return undefined;
+  const bufferHost = bufferHostFor(config, camera.host);
+  return {
+    workflowId: movieWorkflowId(camera.host, entry.movie.framesName),
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    args: [
+      {
+        cameraHost: camera.host,
+        bufferHost: bufferHost.name,
+        archiveTarget: config.archive.target,
+        fileName,
+        framesName: entry.movie.framesName,
+        suffix: entry.movie.suffix,
+        settings: movieSettings(config),
+      },
+    ],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.movieStage, value: 'copying' },
+      { key: SEARCH_ATTRIBUTES.cameraHost, value: camera.host },
+      { key: SEARCH_ATTRIBUTES.bufferHost, value: bufferHost.name },
+    ],
+  };
+}

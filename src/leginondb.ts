@@ -1,0 +1,123 @@
+/**
+ * Every SQL statement the buffer server runs against leginondb, in one place. Table and column names are
+ * Leginon's (sinedon style: spaces, `REF|Class|key`), so they are always backtick-quoted.
+ * Only BufferFramePathData is ever written, exactly as Leginon's own ddinfo.py does.
+ */
+import mysql from 'mysql2/promise';
+
+export const IMAGE_CLASSES = ['AcquisitionImageData', 'DarkImageData', 'BrightImageData', 'NormImageData'] as const;
+export type ImageClass = (typeof IMAGE_CLASSES)[number];
+
+export interface ImageMatch {
+  imageClass: ImageClass;
+  imageId: number;
+  filename: string;
+  alignFrames: boolean;
+  cameraInstrumentId: number;
+  session: SessionRow;
+}
+
+export interface SessionRow {
+  id: number;
+  name: string;
+  imagePath: string | null;
+  framePath: string | null;
+  uid: number | null;
+  gid: number | null;
+}
+
+export interface BufferHostRow {
+  id: number;
+  bufferHostname: string;
+  basePath: string;
+  appendFullHead: boolean;
+}
+
+export type Db = mysql.Pool;
+
+export function openLeginonDb(url: string): Db {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit: 4,
+    connectTimeout: 10_000,
+    // Leginon's tables are latin1; names are compared byte for byte as rawtransfer does.
+    charset: 'utf8mb4',
+    dateStrings: true,
+  });
+}
+
+const imageQuery = (imageClass: ImageClass) => `
+  SELECT '${imageClass}' AS imageClass, img.\`DEF_id\` AS imageId, img.\`filename\` AS filename,
+         cam.\`align frames\` AS alignFrames, inst.\`DEF_id\` AS cameraInstrumentId,
+         s.\`DEF_id\` AS sessionId, s.\`name\` AS sessionName, s.\`image path\` AS imagePath,
+         s.\`frame path\` AS framePath, s.\`uid\` AS uid, s.\`gid\` AS gid
+    FROM \`CameraEMData\` cam
+    JOIN \`InstrumentData\` inst ON inst.\`DEF_id\` = cam.\`REF|InstrumentData|ccdcamera\`
+    JOIN \`${imageClass}\` img ON img.\`REF|CameraEMData|camera\` = cam.\`DEF_id\`
+    JOIN \`SessionData\` s ON s.\`DEF_id\` = img.\`REF|SessionData|session\`
+   WHERE cam.\`frames name\` = ? AND inst.\`hostname\` = ?
+     AND cam.\`DEF_timestamp\` >= NOW() - INTERVAL ? SECOND`;
+
+/**
+ * Images whose camera record carries this `frames name` and whose camera is on this host, within the look-back
+ * window, in rawtransfer's class order (acquisition, dark, bright, norm), oldest first within a class.
+ */
+export async function findImagesByFramesName(
+  db: Db,
+  framesName: string,
+  cameraHost: string,
+  lookBackDays: number,
+): Promise<ImageMatch[]> {
+  const seconds = Math.round(lookBackDays * 86400);
+  const sql = IMAGE_CLASSES.map((c) => `(${imageQuery(c)} ORDER BY img.\`DEF_id\`)`).join(' UNION ALL ');
+  const params = IMAGE_CLASSES.flatMap(() => [framesName, cameraHost, seconds]);
+  const [rows] = await db.query<mysql.RowDataPacket[]>(sql, params);
+  return rows.map((row) => ({
+    imageClass: row.imageClass as ImageClass,
+    imageId: Number(row.imageId),
+    filename: String(row.filename ?? ''),
+    alignFrames: Boolean(row.alignFrames),
+    cameraInstrumentId: Number(row.cameraInstrumentId),
+    session: {
+      id: Number(row.sessionId),
+      name: String(row.sessionName ?? ''),
+      imagePath: row.imagePath ?? null,
+      framePath: row.framePath ?? null,
+      uid: row.uid ?? null,
+      gid: row.gid ?? null,
+    },
+  }));
+}
+
+/** The enabled BufferHostData row of a camera instrument, newest first (ddinfo takes the camera's row). */
+export async function findEnabledBufferHost(db: Db, cameraInstrumentId: number): Promise<BufferHostRow | undefined> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT \`DEF_id\` AS id, \`buffer hostname\` AS bufferHostname, \`buffer base path\` AS basePath,
+            \`append full head\` AS appendFullHead
+       FROM \`BufferHostData\`
+      WHERE \`REF|InstrumentData|ccdcamera\` = ? AND NOT COALESCE(\`disabled\`, 0)
+      ORDER BY \`DEF_id\` DESC LIMIT 1`,
+    [cameraInstrumentId],
+  );
+  const row = rows[0];
+  return row
+    ? { id: Number(row.id), bufferHostname: String(row.bufferHostname ?? ''), basePath: String(row.basePath ?? ''), appendFullHead: Boolean(row.appendFullHead) }
+    : undefined;
+}
+
+export async function findBufferFramePath(db: Db, sessionId: number, bufferHostId: number): Promise<string | undefined> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT \`buffer frame path\` AS path FROM \`BufferFramePathData\`
+      WHERE \`REF|SessionData|session\` = ? AND \`REF|BufferHostData|host\` = ?
+      ORDER BY \`DEF_id\` DESC LIMIT 1`,
+    [sessionId, bufferHostId],
+  );
+  return rows[0]?.path ?? undefined;
+}
+
+export async function insertBufferFramePath(db: Db, sessionId: number, bufferHostId: number, framePath: string): Promise<void> {
+  await db.query(
+    'INSERT INTO `BufferFramePathData` (`REF|SessionData|session`, `REF|BufferHostData|host`, `buffer frame path`) VALUES (?, ?, ?)',
+    [sessionId, bufferHostId, framePath],
+  );
+}

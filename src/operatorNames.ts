@@ -1,0 +1,65 @@
+/**
+ * Every name an operator types or reads: workflow type, task queues, signals, queries, search attributes.
+ * This is the one place each is spelled; the README's "Operator reference" documents the same list.
+ * Imported by workflow code too, so it must stay free of Node built-ins.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const INGEST_WORKFLOW_TYPE = 'ingestMovie';
+
+/** Workflow tasks (pure orchestration) run on one shared queue; any host may serve it. */
+export const WORKFLOW_TASK_QUEUE = 'ingest';
+
+/** Copy, rename and delete must run on the host whose disks hold the files. */
+export function ioTaskQueue(bufferHost: string): string {
+  return `io@${bufferHost}`;
+}
+
+/**
+ * Archive copies read the buffer copy and write the archive target (GPFS), so they run on the buffer host's
+ * archive worker; one queue per (target, buffer host) lets a target's workers pause together in an outage.
+ */
+export function archiveTaskQueue(target: string, bufferHost: string): string {
+  return `archive-${target}@${bufferHost}`;
+}
+
+/** One workflow per movie: a second sighting of the same camera file maps to the same id. */
+export function movieWorkflowId(cameraHost: string, framesName: string): string {
+  return `movie:${cameraHost}:${framesName}`;
+}
+
+export const SIGNALS = {
+  holdArchive: 'holdArchive',
+  releaseArchive: 'releaseArchive',
+  /** Try a parked movie again, once the operator fixed what parked it (a Leginon row, a path, a name). */
+  retry: 'retry',
+} as const;
+
+export const QUERIES = {
+  status: 'status',
+} as const;
+
+export const SEARCH_ATTRIBUTES = {
+  movieStage: defineSearchAttributeKey('MovieStage', SearchAttributeType.KEYWORD),
+  leginonSession: defineSearchAttributeKey('LeginonSession', SearchAttributeType.KEYWORD),
+  cameraHost: defineSearchAttributeKey('CameraHost', SearchAttributeType.KEYWORD),
+  bufferHost: defineSearchAttributeKey('BufferHost', SearchAttributeType.KEYWORD),
+} as const;
+
+/**
+ * A movie's stage, as shown by `status` and the MovieStage search attribute. Ordered as a movie passes them;
+ * `parked` is a resting state that needs an operator (or a late Leginon row).
+ */
+export const MOVIE_STAGES = [
+  'copying',
+  'resolving',
+  'placing',
+  'freeing-camera',
+  'archiving',
+  'archive-held',
+  'archived',
+  'expiring',
+  'expired',
+  'parked',
+] as const;
+export type MovieStage = (typeof MOVIE_STAGES)[number];

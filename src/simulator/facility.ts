@@ -1,0 +1,80 @@
+/**
+ * A whole simulated facility on one machine, for the demo and the tests: folders standing in for the camera
+ * share, the buffer disk and GPFS; a leginondb with one microscope and session; and the configuration that
+ * ties them together (validated by the same schema production uses).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseConfig, type Config } from '../config.js';
+import { openLeginonDb, type Db } from '../leginondb.js';
+import { createDatabase } from '../mariadb.js';
+import { SimulatedMicroscope } from './microscope.js';
+
+export interface FacilityOptions {
+  /** Everything (folders, config file) is created under this folder. */
+  baseDir: string;
+  /** mysql:// URL of the simulated leginondb; the database is created if missing. */
+  leginondbUrl: string;
+  /** Drop the database first (tests want a clean one). */
+  freshDatabase?: boolean;
+  cameraHost?: string;
+  bufferHost?: string;
+  sessionName: string;
+  /** Config sections to override (durations for tests, temporal address). */
+  overrides?: Record<string, unknown>;
+}
+
+export interface SimulatedFacility {
+  config: Config;
+  configFile: string;
+  dirs: { camera: string; buffer: string; archive: string };
+  db: Db;
+  microscope: SimulatedMicroscope;
+  /** Where the session's frames end up on the buffer and in the archive (Leginon's rules). */
+  sessionDirs: { buffer: string; archive: string };
+}
+
+export async function prepareSimulatedFacility(options: FacilityOptions): Promise<SimulatedFacility> {
+  const cameraHost = options.cameraHost ?? 'sim-k3';
+  const bufferHost = options.bufferHost ?? 'buffer1';
+  const dirs = {
+    camera: path.join(options.baseDir, 'camera', cameraHost),
+    buffer: path.join(options.baseDir, 'buffer'),
+    archive: path.join(options.baseDir, 'gpfs'),
+  };
+  for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+  await createDatabase(options.leginondbUrl, { dropFirst: options.freshDatabase });
+
+  const raw = {
+    leginondb: { url: options.leginondbUrl },
+    bufferHosts: [{ name: bufferHost, root: dirs.buffer }],
+    cameras: [{ host: cameraHost, root: dirs.camera, bufferHost }],
+    archive: { target: 'gpfs', root: dirs.archive },
+    ...options.overrides,
+  };
+  const config = parseConfig(raw, {}, 'simulated facility');
+  const configFile = path.join(options.baseDir, 'config.json');
+  writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
+
+  const db = openLeginonDb(options.leginondbUrl);
+  // Leginon's layout: images under .../leginon/<user>/<session>/rawdata, frames under .../frames/...
+  const imagePath = path.join(dirs.archive, 'leginon', 'demo', options.sessionName, 'rawdata');
+  const bufferBasePath = path.join(dirs.buffer, 'frames');
+  const microscope = await SimulatedMicroscope.setUp(db, {
+    cameraHost,
+    cameraRoot: dirs.camera,
+    session: { name: options.sessionName, imagePath },
+    bufferHost: { hostname: bufferHost, basePath: bufferBasePath },
+  });
+  return {
+    config,
+    configFile,
+    dirs,
+    db,
+    microscope,
+    sessionDirs: {
+      buffer: path.join(bufferBasePath, 'demo', options.sessionName, 'rawdata'),
+      archive: path.join(dirs.archive, 'frames', 'demo', options.sessionName, 'rawdata'),
+    },
+  };
+}

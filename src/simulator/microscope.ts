@@ -1,0 +1,147 @@
+/**
+ * A simulated microscope for the demo and the tests: writes movies into a camera folder the way a camera does
+ * (the file grows for a while, then is complete) and inserts the Leginon rows that go with them.
+ */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResultSetHeader } from 'mysql2/promise';
+import type { Db } from '../leginondb.js';
+import { LEGINON_TABLES } from './leginonSchema.js';
+
+export interface SimulatedSession {
+  name: string;
+  /** SessionData.`image path`, e.g. /data/leginon/demo/25nov25a/rawdata */
+  imagePath: string;
+  /** SessionData.`frame path`; empty means Leginon's fallback from the image path. */
+  framePath?: string;
+}
+
+export interface MicroscopeOptions {
+  cameraHost: string;
+  cameraRoot: string;
+  session: SimulatedSession;
+  /** An enabled BufferHostData row for the camera; omit to simulate "no buffer host". */
+  bufferHost?: { hostname: string; basePath: string };
+}
+
+export interface AcquireOptions {
+  bytes: number;
+  /** How long the camera takes to write the file (it grows in steps meanwhile). */
+  writeMs?: number;
+  format?: 'tif' | 'mrc' | 'eer';
+  /** Insert the Leginon rows this long after the file is complete; null: never. */
+  rowDelayMs?: number | null;
+}
+
+export interface AcquiredMovie {
+  framesName: string;
+  cameraFile: string;
+  /** AcquisitionImageData.filename */
+  imageFilename: string;
+  /** Resolves once the Leginon rows are in the database (never, for rowDelayMs: null). */
+  rowsInserted: Promise<void>;
+}
+
+export async function createLeginonTables(db: Db): Promise<void> {
+  for (const statement of LEGINON_TABLES) await db.query(statement);
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** Gatan-style frames name: YYYYMMDD_HHMMSS + a two-digit counter (pyscope/dmsem.py). */
+export function gatanFramesName(when: Date, counter: number): string {
+  const date = `${when.getFullYear()}${pad(when.getMonth() + 1)}${pad(when.getDate())}`;
+  const time = `${pad(when.getHours())}${pad(when.getMinutes())}${pad(when.getSeconds())}`;
+  return `${date}_${time}${pad(counter % 100)}`;
+}
+
+export class SimulatedMicroscope {
+  private counter = 0;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly options: MicroscopeOptions,
+    readonly cameraInstrumentId: number,
+    readonly sessionId: number,
+  ) {}
+
+  static async setUp(db: Db, options: MicroscopeOptions): Promise<SimulatedMicroscope> {
+    await createLeginonTables(db);
+    const [camera] = await db.query<ResultSetHeader>(
+      'INSERT INTO `InstrumentData` (`name`, `hostname`, `description`) VALUES (?, ?, ?)',
+      ['SimK3', options.cameraHost, 'simulated K3 camera'],
+    );
+    const [session] = await db.query<ResultSetHeader>(
+      'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
+      [options.session.name, options.session.imagePath, options.session.framePath ?? '', 'simulated session'],
+    );
+    if (options.bufferHost) {
+      await db.query(
+        'INSERT INTO `BufferHostData` (`REF|InstrumentData|ccdcamera`, `buffer hostname`, `buffer base path`, `disabled`, `append full head`) VALUES (?, ?, ?, 0, 0)',
+        [camera.insertId, options.bufferHost.hostname, options.bufferHost.basePath],
+      );
+    }
+    return new SimulatedMicroscope(db, options, camera.insertId, session.insertId);
+  }
+
+  /** Takes one exposure: the movie file appears and grows, then Leginon records the image. */
+  async acquire(options: AcquireOptions): Promise<AcquiredMovie> {
+    this.counter++;
+    const framesName = gatanFramesName(new Date(), this.counter);
+    const imageFilename = `${this.options.session.name}_${pad(this.counter, 5)}hln_${pad(this.counter, 5)}esn`;
+    const cameraFile = path.join(this.options.cameraRoot, `${framesName}.${options.format ?? 'tif'}`);
+    await writeGrowingFile(cameraFile, options.bytes, options.writeMs ?? 0, this.counter);
+    const rowDelayMs = options.rowDelayMs === undefined ? 0 : options.rowDelayMs;
+    const rowsInserted =
+      rowDelayMs === null
+        ? new Promise<void>(() => undefined)
+        : new Promise<void>((resolve) => setTimeout(resolve, rowDelayMs)).then(() =>
+            this.recordImage(framesName, imageFilename),
+          );
+    return { framesName, cameraFile, imageFilename, rowsInserted };
+  }
+
+  /** The rows Leginon writes for one exposure: the camera record with its frames name, and the image. */
+  async recordImage(framesName: string, imageFilename: string, imageClass = 'AcquisitionImageData'): Promise<void> {
+    const [camera] = await this.db.query<ResultSetHeader>(
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `nframes`) VALUES (?, ?, ?, 1, 40)',
+      [this.sessionId, this.cameraInstrumentId, framesName],
+    );
+    await this.db.query(
+      `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
+      [this.sessionId, camera.insertId, imageFilename],
+    );
+  }
+}
+
+/** Writes `bytes` of pseudo-random content in steps spread over `writeMs`, as a camera streams frames. */
+export async function writeGrowingFile(file: string, bytes: number, writeMs: number, seed: number): Promise<void> {
+  const block = Buffer.alloc(1024 * 1024);
+  let state = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < block.length; i += 4) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    block.writeUInt32LE(state >>> 0, i);
+  }
+  // A step every 100 ms, as a camera appends frames; a watcher must not take the file before the last one.
+  const steps = writeMs > 0 ? Math.ceil(writeMs / 100) : 1;
+  const perStep = Math.ceil(bytes / steps);
+  const handle = await open(file, 'w');
+  try {
+    let written = 0;
+    for (let step = 0; step < steps && written < bytes; step++) {
+      const stepEnd = Math.min(bytes, written + perStep);
+      while (written < stepEnd) {
+        const n = Math.min(block.length, stepEnd - written);
+        // Vary each block so no two blocks (or movies) are identical.
+        block.writeUInt32LE(written >>> 0, 0);
+        await handle.write(block, 0, n, written);
+        written += n;
+      }
+      if (writeMs > 0) await new Promise((r) => setTimeout(r, writeMs / steps));
+    }
+  } finally {
+    await handle.close();
+  }
+}

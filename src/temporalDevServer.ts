@@ -1,0 +1,161 @@
+/**
+ * The embedded Temporal: the Temporal CLI's dev server (SQLite file, Web UI). Finds `temporal` on PATH or builds
+ * the pinned CLI once into a cache outside the repo, starts the server, and registers what the project needs
+ * (search attributes, retention). With TEMPORAL_ADDRESS set, none of this runs: that cluster is used.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { SEARCH_ATTRIBUTES } from './operatorNames.js';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+
+export function cliCacheDir(): string {
+  const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(cacheRoot, 'cryo-buffer', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+}
+
+async function onPath(command: string): Promise<string | undefined> {
+  const result = await execa('sh', ['-c', `command -v ${command}`], { reject: false });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Path of a usable `temporal` binary; builds the pinned one with `go install` the first time (minutes). */
+export async function ensureTemporalCli(log: (line: string) => void = console.log): Promise<string> {
+  const fromPath = await onPath('temporal');
+  if (fromPath) return fromPath;
+  const cached = path.join(cliCacheDir(), 'temporal');
+  if (existsSync(cached)) return cached;
+  const go = (await onPath('go')) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) throw new Error('no `temporal` on PATH and no Go toolchain to build it; install one of them, or set TEMPORAL_ADDRESS');
+  mkdirSync(cliCacheDir(), { recursive: true });
+  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} into ${cliCacheDir()} (first run only; takes several minutes)...`);
+  const started = Date.now();
+  const build = execa(go, ['install', '-v', CLI_MODULE], {
+    env: { GOBIN: cliCacheDir(), GOFLAGS: '-mod=mod' },
+    all: true,
+    buffer: false,
+  });
+  let packages = 0;
+  build.all?.on('data', (chunk: Buffer) => {
+    packages += chunk.toString().split('\n').filter(Boolean).length;
+    process.stdout.write(`\r  go install: ${packages} packages, ${Math.round((Date.now() - started) / 1000)} s   `);
+  });
+  await build;
+  process.stdout.write('\n');
+  log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s.`);
+  return cached;
+}
+
+export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface DevServerOptions {
+  port: number;
+  /** Omit for a headless server (tests). */
+  uiPort?: number;
+  dbFile: string;
+  logFile: string;
+  namespace: string;
+  /** How long closed workflows stay visible, e.g. 30 days. */
+  retentionMs: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  /** False when a server already listening on the port was reused. */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+}
+
+/** Starts the dev server (or reuses one already on the port) and registers the project's namespace settings. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const cli = await ensureTemporalCli();
+  const address = `127.0.0.1:${options.port}`;
+  const uiUrl = options.uiPort ? `http://localhost:${options.uiPort}` : undefined;
+  let child: ResultPromise | undefined;
+  if (!(await isPortOpen(options.port))) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    mkdirSync(path.dirname(options.logFile), { recursive: true });
+    child = execa(
+      cli,
+      [
+        'server', 'start-dev',
+        '--ip', '127.0.0.1',
+        '--port', String(options.port),
+        '--db-filename', options.dbFile,
+        '--namespace', options.namespace,
+        '--sqlite-pragma', 'journal_mode=WAL',
+        '--sqlite-pragma', 'synchronous=NORMAL',
+        '--log-level', 'warn',
+        ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+      ],
+      { stdout: { file: options.logFile, append: true }, stderr: { file: options.logFile, append: true }, stdin: 'ignore', reject: false, cleanup: true },
+    );
+    const exited = child.then((r) => r);
+    await Promise.race([
+      waitFor(() => isPortOpen(options.port), `the Temporal dev server on ${address}`, 60_000),
+      exited.then((r) => {
+        throw new Error(`the Temporal dev server exited (${r.exitCode ?? r.signal}); see ${options.logFile}`);
+      }),
+    ]);
+  }
+  await registerProjectSettings(cli, address, options.namespace, options.retentionMs);
+  return {
+    address,
+    uiUrl,
+    startedHere: child !== undefined,
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+      await child;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Search attributes and retention. Both are idempotent, and both must be (re)applied here: `--search-attribute`
+ * flags of start-dev are ignored once the db file exists, and the dev server's default retention is 24 h.
+ */
+export async function registerProjectSettings(cli: string, address: string, namespace: string, retentionMs: number) {
+  const attributes = Object.values(SEARCH_ATTRIBUTES);
+  const create = await execa(
+    cli,
+    [
+      'operator', 'search-attribute', 'create',
+      '--address', address,
+      '--namespace', namespace,
+      ...attributes.flatMap((a) => ['--name', a.name]),
+      ...attributes.flatMap(() => ['--type', 'Keyword']),
+    ],
+    { reject: false },
+  );
+  if (create.exitCode !== 0 && !/already exists/i.test(create.stderr)) {
+    throw new Error(`registering search attributes failed: ${create.stderr}`);
+  }
+  const hours = Math.max(24, Math.ceil(retentionMs / 3_600_000));
+  await execa(cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', `${hours}h`]);
+}

@@ -1,0 +1,120 @@
+/**
+ * Integration-test harness: a real Temporal dev server on a free port with its own SQLite file, a fresh
+ * MariaDB database with Leginon's tables, folders for camera/buffer/GPFS, and a client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import mysql from 'mysql2/promise';
+import { ensureMariaDb, serverUrl } from '../../src/mariadb.js';
+import type { MovieStatus } from '../../src/movie.js';
+import { QUERIES, type MovieStage } from '../../src/operatorNames.js';
+import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
+import { startDevServer, type DevServer } from '../../src/temporalDevServer.js';
+
+export const TEST_MARIADB = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Short durations so a whole movie life fits in seconds; every key is a real config key. */
+export const FAST_SETTINGS = {
+  watcher: { pollInterval: '200ms', stableFor: '600ms' },
+  leginon: { grace: '3s', lookupInterval: '500ms' },
+  expiry: { after: '2s' },
+  archiveRetry: { initialInterval: '200ms', maximumInterval: '1s' },
+  activities: { heartbeatTimeout: '4s' },
+};
+
+export interface Harness extends SimulatedFacility {
+  dir: string;
+  temporal: DevServer;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalForTest(dir: string): Promise<DevServer> {
+  return startDevServer({
+    port: await freePort(),
+    dbFile: path.join(dir, 'temporal', 'dev.db'),
+    logFile: path.join(dir, 'temporal', 'dev.log'),
+    namespace: 'default',
+    retentionMs: 86_400_000,
+  });
+}
+
+export async function createHarness(name: string, overrides: Record<string, unknown> = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `cryo-buffer-${name}-`));
+  await ensureMariaDb(TEST_MARIADB);
+  const temporal = await startTemporalForTest(dir);
+  const dbName = `cryo_buffer_test_${name.replace(/\W/g, '_')}_${process.pid}`;
+  const leginondbUrl = new URL(dbName, TEST_MARIADB).toString();
+  const facility = await prepareSimulatedFacility({
+    baseDir: dir,
+    leginondbUrl,
+    freshDatabase: true,
+    sessionName: '25nov25a',
+    overrides: { ...FAST_SETTINGS, temporal: { address: temporal.address }, ...overrides },
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  return {
+    ...facility,
+    dir,
+    temporal,
+    client,
+    async stop() {
+      await connection.close();
+      await facility.db.end();
+      await temporal.stop();
+      const admin = await mysql.createConnection({ uri: serverUrl(leginondbUrl) });
+      await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await admin.end();
+      if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
+}
+
+export function movieStatus(handle: WorkflowHandle): Promise<MovieStatus> {
+  return handle.query<MovieStatus>(QUERIES.status);
+}
+
+export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[], timeoutMs = 60_000): Promise<MovieStatus> {
+  return waitUntil(
+    async () => {
+      const status = await movieStatus(handle);
+      return stages.includes(status.stage) ? status : undefined;
+    },
+    `${handle.workflowId} to reach ${stages.join(' or ')}`,
+    timeoutMs,
+  );
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, durationMs, loadConfig, parseConfig } from '../../src/config.js';
+
+const minimal = {
+  leginondb: { url: 'mysql://root@127.0.0.1:3306/leginondb' },
+  bufferHosts: [{ name: 'buffer1', root: '/bufferdata' }],
+  cameras: [{ host: 'k3-krios1', root: '/mnt/k3', bufferHost: 'buffer1' }],
+  archive: { root: '/gpfs' },
+};
+
+function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(raw, env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+describe('config', () => {
+  it('fills defaults that match Leginon and the seed (10 days look-back, 20 min grace, 14 d expiry)', () => {
+    const config = parseConfig(minimal, {});
+    assert.equal(config.leginon.lookBackDays, 10);
+    assert.equal(durationMs(config.leginon.grace), 20 * 60_000);
+    assert.equal(durationMs(config.expiry.after), 14 * 86_400_000);
+    assert.equal(config.temporal.address, undefined, 'no address: the embedded dev server');
+    assert.equal(config.temporal.devServer.uiPort, 8233);
+  });
+
+  it('names each bad key', () => {
+    const found = problems({
+      ...minimal,
+      bufferHosts: [{ name: 'buffer 1', root: 'relative' }],
+      cameras: [{ host: 'k3', root: '/mnt/k3', bufferHost: 'nowhere' }],
+      expiry: { after: 'two weeks' },
+      leginon: { lookBackDays: -1 },
+    });
+    const keys = found.map((p) => p.split(':')[0]);
+    assert.deepEqual(keys.sort(), ['bufferHosts[0].name', 'bufferHosts[0].root', 'cameras[0].bufferHost', 'expiry.after', 'leginon.lookBackDays'].sort());
+  });
+
+  it('refuses unknown keys instead of ignoring a typo', () => {
+    assert.match(problems({ ...minimal, expiry: { aftr: '1d' } }).join('\n'), /expiry: .*"aftr"/);
+  });
+
+  it('refuses a camera listed twice and missing sections', () => {
+    assert.match(problems({ ...minimal, cameras: [minimal.cameras[0], minimal.cameras[0]] }).join('\n'), /cameras\[1\]\.host/);
+    assert.match(problems({ ...minimal, archive: undefined }).join('\n'), /^archive:/m);
+  });
+
+  it('lets the environment choose the Temporal cluster and the database', () => {
+    const config = parseConfig(minimal, { TEMPORAL_ADDRESS: 'temporal.facility:7233', TEMPORAL_NAMESPACE: 'krios', LEGINONDB_URL: 'mysql://u:p@db/leginondb' });
+    assert.equal(config.temporal.address, 'temporal.facility:7233');
+    assert.equal(config.temporal.namespace, 'krios');
+    assert.equal(config.leginondb.url, 'mysql://u:p@db/leginondb');
+  });
+
+  it('reports a file that is not JSON with its path', () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'config.json');
+    writeFileSync(file, '{ not json');
+    assert.throws(() => loadConfig(file, {}), (error: Error) => error instanceof ConfigError && error.message.includes(file));
+  });
+});

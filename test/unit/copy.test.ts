@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { xxh3 } from '@node-rs/xxhash';
+import { copyVerified, defaultTempPath, fingerprintFile, moveNoClobber, VerificationError } from '../../src/copy.js';
+
+const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'copy-test-'));
+
+function randomFile(dir: string, name: string, bytes: number, seed = 1): string {
+  const data = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) data[i] = (i * 31 + seed * 17) & 0xff;
+  const file = path.join(dir, name);
+  writeFileSync(file, data);
+  return file;
+}
+
+describe('copyVerified', () => {
+  it('copies, hashes (XXH3-64 of the whole content) and leaves no temporary file', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src.tif', 20 * 1024 * 1024 + 7);
+    const progress: number[] = [];
+    const outcome = await copyVerified(source, path.join(dir, 'dest.tif'), { onProgress: (n) => progress.push(n) });
+    assert.equal(outcome.kind, 'copied');
+    assert.equal(outcome.fingerprint.hash, xxh3.xxh64(readFileSync(source)).toString(16).padStart(16, '0'));
+    assert.deepEqual(readFileSync(path.join(dir, 'dest.tif')), readFileSync(source));
+    assert.equal(progress.at(-1), 20 * 1024 * 1024 + 7);
+    assert.deepEqual(readdirSync(dir).sort(), ['dest.tif', 'src.tif']);
+  });
+
+  it('copies an empty file', async () => {
+    const dir = scratch();
+    const outcome = await copyVerified(randomFile(dir, 'e', 0), path.join(dir, 'd'));
+    assert.equal(outcome.fingerprint.bytes, 0);
+  });
+
+  it('never overwrites a different file at the destination', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 4096, 1);
+    const other = randomFile(dir, 'dest', 4096, 2);
+    const before = readFileSync(other);
+    const outcome = await copyVerified(source, other);
+    assert.equal(outcome.kind, 'destination-differs');
+    assert.deepEqual(readFileSync(other), before);
+    assert.equal(existsSync(defaultTempPath(other)), false);
+  });
+
+  it('reports an identical destination as already present', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 4096);
+    await copyVerified(source, path.join(dir, 'dest'));
+    const again = await copyVerified(source, path.join(dir, 'dest'));
+    assert.equal(again.kind, 'already-present');
+  });
+
+  it('refuses a source whose content is not what was recorded, and publishes nothing', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 4096);
+    const recorded = await fingerprintFile(source);
+    writeFileSync(source, Buffer.alloc(4096, 1));
+    await assert.rejects(copyVerified(source, path.join(dir, 'dest'), { expected: recorded }), VerificationError);
+    assert.deepEqual(readdirSync(dir), ['src']);
+  });
+
+  it('reuses the same temporary name on a retry, overwriting a half-written one', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 100_000);
+    const destination = path.join(dir, 'dest');
+    writeFileSync(defaultTempPath(destination), 'half a copy from a crashed attempt, longer than nothing');
+    await copyVerified(source, destination);
+    assert.deepEqual(readFileSync(destination), readFileSync(source));
+    assert.deepEqual(readdirSync(dir).sort(), ['dest', 'src']);
+  });
+
+  it('keeps temporary names short for 250-byte movie names', () => {
+    assert.ok(Buffer.byteLength(path.basename(defaultTempPath(`/x/${'a'.repeat(250)}`))) < 40);
+  });
+});
+
+describe('moveNoClobber', () => {
+  it('moves, and on a retry after a crash between link and unlink finds the file already there', async () => {
+    const dir = scratch();
+    const staged = randomFile(dir, 'staged', 1000);
+    const fingerprint = await fingerprintFile(staged);
+    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'moved');
+    assert.equal(existsSync(staged), false);
+    const again = randomFile(dir, 'staged', 1000);
+    assert.equal(await moveNoClobber(again, path.join(dir, 'final'), fingerprint), 'already-present');
+    assert.equal(existsSync(again), false);
+  });
+
+  it('leaves both files alone when the destination holds something else', async () => {
+    const dir = scratch();
+    const staged = randomFile(dir, 'staged', 1000, 1);
+    const other = randomFile(dir, 'final', 1000, 2);
+    assert.equal(await moveNoClobber(staged, other, await fingerprintFile(staged)), 'destination-differs');
+    assert.equal(existsSync(staged), true);
+    assert.notDeepEqual(readFileSync(staged), readFileSync(other));
+  });
+});

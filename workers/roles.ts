@@ -1,0 +1,80 @@
+/**
+ * Starts the roles one process serves. A facility runs each role where it belongs (io and archive on each
+ * buffer host, the watcher beside the camera share's mount, workflows anywhere); the demo runs all of them.
+ */
+import type { Worker } from '@temporalio/worker';
+import type { Config } from '../src/config.js';
+import { openLeginonDb, type Db } from '../src/leginondb.js';
+import { logger } from '../src/logger.js';
+import { connectClient, connectWorkerConnection } from '../src/temporal.js';
+import { createArchiveWorker } from './archive.js';
+import { createIoWorker } from './io.js';
+import { startCameraWatcher, type CameraWatcher } from './watcher.js';
+import { createWorkflowWorker } from './workflows.js';
+
+export const ROLES = ['workflows', 'io', 'archive', 'watcher'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RoleSelection {
+  roles: readonly Role[];
+  /** Buffer hosts whose io/archive workers run here; default: all configured. */
+  bufferHosts?: string[];
+  /** Cameras watched here; default: all configured. */
+  cameras?: string[];
+}
+
+export interface RunningRoles {
+  watchers: CameraWatcher[];
+  /** Resolves when every worker has stopped; rejects if one crashes. */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function pick<T extends { name?: string; host?: string }>(items: T[], names: string[] | undefined, kind: string): T[] {
+  if (!names) return items;
+  return names.map((name) => {
+    const item = items.find((i) => (i.name ?? i.host) === name);
+    if (!item) throw new Error(`${kind} "${name}" is not in the configuration`);
+    return item;
+  });
+}
+
+export async function startRoles(config: Config, selection: RoleSelection): Promise<RunningRoles> {
+  const has = (role: Role) => selection.roles.includes(role);
+  const bufferHosts = pick(config.bufferHosts, selection.bufferHosts, 'buffer host');
+  const cameras = pick(config.cameras, selection.cameras, 'camera');
+  const connection = await connectWorkerConnection(config);
+  const workers: Worker[] = [];
+  let db: Db | undefined;
+  if (has('workflows')) workers.push(await createWorkflowWorker(connection, config));
+  for (const bufferHost of bufferHosts) {
+    if (has('io')) {
+      db ??= openLeginonDb(config.leginondb.url);
+      workers.push(await createIoWorker(connection, config, bufferHost, db));
+    }
+    if (has('archive')) workers.push(await createArchiveWorker(connection, config, bufferHost));
+  }
+  const client = has('watcher') ? await connectClient(config) : undefined;
+  const watchers = client ? await Promise.all(cameras.map((camera) => startCameraWatcher(client, config, camera))) : [];
+  const finished = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  logger.info(
+    { roles: selection.roles, bufferHosts: bufferHosts.map((h) => h.name), cameras: cameras.map((c) => c.host) },
+    'roles started',
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    watchers,
+    finished,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(watchers.map((w) => w.close()));
+        for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+        await finished.catch((error) => logger.error({ err: error }, 'a worker failed while stopping'));
+        await db?.end();
+        await client?.connection.close();
+        await connection.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { ingestMovie } from './ingestMovie.js';

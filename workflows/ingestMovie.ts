@@ -1,0 +1,235 @@
+/**
+ * ingestMovie: one movie's life, camera -> buffer -> archive -> expiry. Deterministic orchestration only;
+ * every file and database operation is an activity on the queue of the host that owns the files.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { ArchiveActivities } from '../activities/archive.js';
+import type { IoActivities, LeginonLookup } from '../activities/io.js';
+import type { HoldInfo, IngestMovieInput, MovieStatus } from '../src/movie.js';
+import {
+  archiveTaskQueue,
+  ioTaskQueue,
+  QUERIES,
+  SEARCH_ATTRIBUTES,
+  SIGNALS,
+  type MovieStage,
+} from '../src/operatorNames.js';
+
+export const statusQuery = defineQuery<MovieStatus>(QUERIES.status);
+export const holdArchiveSignal = defineSignal<[{ reason?: string; by?: string }?]>(SIGNALS.holdArchive);
+export const releaseArchiveSignal = defineSignal<[]>(SIGNALS.releaseArchive);
+export const retrySignal = defineSignal<[]>(SIGNALS.retry);
+
+export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus> {
+  const { settings } = input;
+  const status: MovieStatus = {
+    stage: 'copying',
+    cameraHost: input.cameraHost,
+    bufferHost: input.bufferHost,
+    archiveTarget: input.archiveTarget,
+    camera: { fileName: input.fileName, framesName: input.framesName },
+    lookups: 0,
+    stageTimes: {},
+    attempts: {},
+    warnings: [],
+  };
+  let retryRequested = false;
+  setHandler(statusQuery, () => status);
+  setHandler(holdArchiveSignal, (hold) => {
+    status.hold = { reason: hold?.reason ?? 'held by operator', by: hold?.by ?? 'unknown', since: new Date().toISOString() } satisfies HoldInfo;
+  });
+  setHandler(releaseArchiveSignal, () => {
+    status.hold = undefined;
+  });
+  setHandler(retrySignal, () => {
+    retryRequested = true;
+  });
+
+  const retryForever = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
+  const io = proxyActivities<IoActivities>({
+    taskQueue: ioTaskQueue(input.bufferHost),
+    startToCloseTimeout: '12h',
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: retryForever,
+  });
+  const archive = proxyActivities<ArchiveActivities>({
+    taskQueue: archiveTaskQueue(input.archiveTarget, input.bufferHost),
+    startToCloseTimeout: '12h',
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    // Storage outages last days: never give up, but never try more than once per maximumInterval either.
+    retry: {
+      initialInterval: settings.archiveInitialIntervalMs,
+      maximumInterval: settings.archiveMaximumIntervalMs,
+      backoffCoefficient: 2,
+    },
+  });
+
+  function enter(stage: MovieStage, detail?: string) {
+    status.stage = stage;
+    status.detail = detail;
+    status.stageTimes[stage] = new Date().toISOString();
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.movieStage, value: stage }]);
+  }
+
+  /** Parks the movie where an operator can see it; returns, back in the stage it left, once they signal retry. */
+  async function park(detail: string) {
+    const resumeStage = status.stage;
+    enter('parked', `${detail}. Nothing was deleted; signal ${SIGNALS.retry} after fixing it`);
+    retryRequested = false;
+    await condition(() => retryRequested);
+    enter(resumeStage);
+  }
+
+  /** Runs a step whose refusal (an unsafe path or name) will not go away by itself: park until an operator acts. */
+  async function parkOnRefusal<T>(step: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) {
+          throw error;
+        }
+        await park(error.cause.message);
+      }
+    }
+  }
+
+  enter('copying');
+  const copied = await parkOnRefusal(() => io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName }));
+  status.attempts.copyFromCamera = copied.attempt;
+  status.camera = { ...status.camera, path: copied.sourcePath, bytes: copied.source.bytes, mtimeMs: copied.source.mtimeMs };
+  status.fingerprint = copied.fingerprint;
+  status.buffer = { path: copied.stagedPath };
+
+  const found = await resolveLeginonName();
+  status.leginon = { session: found.session, imageClass: found.imageClass, imageId: found.imageId, filename: found.filename };
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.leginonSession, value: found.session }]);
+
+  enter('placing');
+  const placed = await parkOnRefusal(() =>
+    io.placeInSession({
+      stagedPath: copied.stagedPath,
+      bufferDir: found.bufferDir,
+      bufferIsArchive: found.bufferIsArchive,
+      movieFileName: found.movieFileName,
+      suffix: input.suffix,
+      fingerprint: copied.fingerprint,
+    }),
+  );
+  status.attempts.placeInSession = placed.attempt;
+  status.buffer = { path: placed.bufferPath };
+  if (placed.outcome === 'kept-both') {
+    status.warnings.push(`a different file already had this movie's name; stored as ${placed.bufferPath}`);
+  }
+
+  enter('freeing-camera');
+  const freed = await io.freeCamera({
+    sourcePath: copied.sourcePath,
+    source: copied.source,
+    bufferPath: placed.bufferPath,
+    fingerprint: copied.fingerprint,
+  });
+  status.attempts.freeCamera = freed.attempt;
+  status.camera.freed = freed.freed;
+  if (!freed.freed && freed.detail) status.warnings.push(freed.detail);
+
+  if (found.bufferIsArchive) {
+    // No enabled buffer host: the movie was placed straight into its archive folder; nothing to copy or expire.
+    status.archive = { path: placed.bufferPath, sameAsBuffer: true };
+    enter('archived', 'no enabled BufferHostData for this camera: the movie went straight to its frame path');
+    return status;
+  }
+
+  for (;;) {
+    const archivePath = await archiveUnlessHeld(placed.bufferPath, found.archiveDir, found.movieFileName);
+    enter('archived');
+    status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
+    await sleep(settings.expiryAfterMs);
+    await waitWhileHeld();
+    enter('expiring');
+    const expired = await io.expireBufferCopy({ bufferPath: placed.bufferPath, archivePath, fingerprint: copied.fingerprint });
+    status.attempts.expireBufferCopy = expired.attempt;
+    if (expired.deleted) {
+      enter('expired');
+      return status;
+    }
+    // The archive copy is gone or wrong: archive again (the buffer copy is still here), then expire again.
+    status.lastError = { stage: 'expiring', message: expired.detail ?? 'archive check failed', at: new Date().toISOString() };
+    status.warnings.push(`${expired.detail}; archived again`);
+  }
+
+  async function resolveLeginonName(): Promise<Extract<LeginonLookup, { kind: 'found' }>> {
+    enter('resolving');
+    let waitedMs = 0;
+    for (;;) {
+      const lookup = await io.resolveLeginonName({
+        cameraHost: input.cameraHost,
+        framesName: input.framesName,
+        suffix: input.suffix,
+        lookBackDays: settings.lookBackDays,
+      });
+      status.lookups++;
+      if (lookup.kind === 'found') return lookup;
+      if (lookup.kind === 'refused') {
+        await park(`refused: ${lookup.detail}`);
+      } else if (waitedMs >= settings.leginonGraceMs) {
+        await park(`${lookup.detail}, after waiting ${Math.round(waitedMs / 1000)} s for the row`);
+        waitedMs = 0;
+      } else {
+        status.detail = `${lookup.detail}; looking again (Leginon may not have written it yet)`;
+        await sleep(settings.leginonLookupIntervalMs);
+        waitedMs += settings.leginonLookupIntervalMs;
+      }
+    }
+  }
+
+  async function waitWhileHeld() {
+    if (!status.hold) return;
+    const resumeStage = status.stage;
+    enter('archive-held', `held: ${status.hold.reason} (by ${status.hold.by} since ${status.hold.since})`);
+    await condition(() => status.hold === undefined);
+    enter(resumeStage);
+  }
+
+  /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
+  async function archiveUnlessHeld(bufferPath: string, archiveDir: string, movieFileName: string): Promise<string> {
+    for (;;) {
+      await waitWhileHeld();
+      enter('archiving');
+      const scope = new CancellationScope();
+      void scope.run(() => condition(() => status.hold !== undefined)).then(
+        () => scope.cancel(),
+        () => undefined,
+      );
+      try {
+        const archived = await parkOnRefusal(() =>
+          scope.run(() =>
+            archive.archiveMovie({ bufferPath, archiveDir, movieFileName, suffix: input.suffix, fingerprint: copied.fingerprint }),
+          ),
+        );
+        status.attempts.archiveMovie = archived.attempt;
+        status.archive = { path: archived.archivePath, verifiedAt: new Date().toISOString() };
+        if (archived.outcome === 'kept-both') {
+          status.warnings.push(`a different file already had this name in the archive; archived as ${archived.archivePath}`);
+        }
+        return archived.archivePath;
+      } catch (error) {
+        if (!(isCancellation(error) && status.hold)) throw error;
+      } finally {
+        scope.cancel();
+      }
+    }
+  }
+}
