@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseConfig, type Config } from '../config.js';
 import { openLeginonDb, type Db } from '../leginondb.js';
 import { createDatabase } from '../mariadb.js';
-import { SimulatedMicroscope } from './microscope.js';
+import { createLeginonTables, nextSessionName, SimulatedMicroscope } from './microscope.js';
 
 export interface FacilityOptions {
   /** Everything (folders, config file) is created under this folder. */
@@ -19,7 +19,8 @@ export interface FacilityOptions {
   freshDatabase?: boolean;
   cameraHost?: string;
   bufferHost?: string;
-  sessionName: string;
+  /** Leginon session name; default: the next free one for today (25nov25a, 25nov25b, ...). */
+  sessionName?: string;
   /** Config sections to override (durations for tests, temporal address). */
   overrides?: Record<string, unknown>;
 }
@@ -30,6 +31,7 @@ export interface SimulatedFacility {
   dirs: { camera: string; buffer: string; archive: string };
   db: Db;
   microscope: SimulatedMicroscope;
+  sessionName: string;
   /** Where the session's frames end up on the buffer and in the archive (Leginon's rules). */
   sessionDirs: { buffer: string; archive: string };
 }
@@ -57,13 +59,15 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
 
   const db = openLeginonDb(options.leginondbUrl);
+  await createLeginonTables(db);
+  const sessionName = options.sessionName ?? (await nextSessionName(db));
   // Leginon's layout: images under .../leginon/<user>/<session>/rawdata, frames under .../frames/...
-  const imagePath = path.join(dirs.archive, 'leginon', 'demo', options.sessionName, 'rawdata');
+  const imagePath = path.join(dirs.archive, 'leginon', 'demo', sessionName, 'rawdata');
   const bufferBasePath = path.join(dirs.buffer, 'frames');
   const microscope = await SimulatedMicroscope.setUp(db, {
     cameraHost,
     cameraRoot: dirs.camera,
-    session: { name: options.sessionName, imagePath },
+    session: { name: sessionName, imagePath },
     bufferHost: { hostname: bufferHost, basePath: bufferBasePath },
   });
   return {
@@ -72,9 +76,10 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
     dirs,
     db,
     microscope,
+    sessionName,
     sessionDirs: {
-      buffer: path.join(bufferBasePath, 'demo', options.sessionName, 'rawdata'),
-      archive: path.join(dirs.archive, 'frames', 'demo', options.sessionName, 'rawdata'),
+      buffer: path.join(bufferBasePath, 'demo', sessionName, 'rawdata'),
+      archive: path.join(dirs.archive, 'frames', 'demo', sessionName, 'rawdata'),
     },
   };
 }

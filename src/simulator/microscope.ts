@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResultSetHeader } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Db } from '../leginondb.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
 
@@ -53,6 +53,19 @@ export function gatanFramesName(when: Date, counter: number): string {
   const date = `${when.getFullYear()}${pad(when.getMonth() + 1)}${pad(when.getDate())}`;
   const time = `${pad(when.getHours())}${pad(when.getMinutes())}${pad(when.getSeconds())}`;
   return `${date}_${time}${pad(counter % 100)}`;
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** Leginon's session naming: yy + month + dd + the next free letter (25nov25a, 25nov25b, ...). */
+export async function nextSessionName(db: Db, when = new Date()): Promise<string> {
+  const prefix = `${pad(when.getFullYear() % 100)}${MONTHS[when.getMonth()]}${pad(when.getDate())}`;
+  const [rows] = await db.query<RowDataPacket[]>('SELECT `name` FROM `SessionData` WHERE `name` LIKE ?', [`${prefix}%`]);
+  const taken = new Set(rows.map((r) => String(r.name)));
+  for (let n = 0; ; n++) {
+    const letters = n < 26 ? String.fromCharCode(97 + n) : `${String.fromCharCode(97 + Math.floor(n / 26) - 1)}${String.fromCharCode(97 + (n % 26))}`;
+    if (!taken.has(`${prefix}${letters}`)) return `${prefix}${letters}`;
+  }
 }
 
 export class SimulatedMicroscope {

@@ -1,0 +1,146 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * bufferctl: the operator's command line. Talks to Temporal (queries, signals, visibility); never touches files.
+ *   bufferctl status <movie>        what a movie is doing, with running activities and their last failure
+ *   bufferctl list [--stage S]      movies by stage/session/camera, plus the equivalent `temporal` command
+ *   bufferctl hold <movie...>       keep movies out of the archive (and expiry) until released
+ *   bufferctl release <movie...>
+ *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
+ */
+import os from 'node:os';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import type { MovieStatus } from '../src/movie.js';
+import { classifyCameraEntry } from '../src/names.js';
+import { MOVIE_STAGES, movieWorkflowId, QUERIES, SEARCH_ATTRIBUTES, SIGNALS, type MovieStage } from '../src/operatorNames.js';
+import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
+import { connectClient } from '../src/temporal.js';
+import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
+
+const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
+
+const program = new Command('bufferctl')
+  .description('Operate the cryo-EM buffer server: movie status, holds, retries')
+  .option('--config <file>', 'configuration file (env BUFFER_CONFIG)', DEFAULT_CONFIG)
+  .showHelpAfterError();
+
+async function withClient<T>(run: (client: Client, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(program.opts<{ config: string }>().config);
+  const client = await connectClient(config);
+  try {
+    return await run(client, config);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** Accepts a workflow id (movie:<camera>:<frames name>), a frames name, or a camera file name. */
+async function resolveMovieId(client: Client, config: Config, reference: string): Promise<string> {
+  if (reference.startsWith('movie:')) return reference;
+  const entry = classifyCameraEntry(reference);
+  const framesName = entry.kind === 'movie' ? entry.movie.framesName : reference;
+  const candidates = config.cameras.map((camera) => movieWorkflowId(camera.host, framesName));
+  for (const id of candidates) {
+    try {
+      await client.workflow.getHandle(id).describe();
+      return id;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  throw new WorkflowNotFoundError(`no movie ${JSON.stringify(reference)} (tried ${candidates.join(', ')})`, candidates[0]!, undefined);
+}
+
+async function pendingActivities(client: Client, workflowId: string): Promise<PendingActivity[]> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  return (description.raw.pendingActivities ?? []).map((activity) => {
+    const details = activity.heartbeatDetails?.payloads?.[0];
+    const progress = details ? (defaultPayloadConverter.fromPayload(details) as { bytesDone?: number }) : undefined;
+    return {
+      activityType: activity.activityType?.name ?? '?',
+      attempt: activity.attempt ?? 1,
+      lastFailure: activity.lastFailure?.message ?? undefined,
+      bytesDone: progress?.bytesDone,
+    };
+  });
+}
+
+function operator(): string {
+  return `${os.userInfo().username}@${os.hostname()}`;
+}
+
+program
+  .command('status')
+  .argument('<movie>', 'workflow id, frames name or camera file name')
+  .option('--json', 'print the raw status query result')
+  .description('show one movie: stage, names, paths, hash, hold, running activities, timeline')
+  .action(async (reference: string, options: { json?: boolean }) =>
+    withClient(async (client, config) => {
+      const id = await resolveMovieId(client, config, reference);
+      const status = await client.workflow.getHandle(id).query<MovieStatus>(QUERIES.status);
+      if (options.json) console.log(JSON.stringify(status, null, 2));
+      else console.log(formatMovieStatus(id, status, await pendingActivities(client, id)));
+    }),
+  );
+
+program
+  .command('list')
+  .description('list movies, newest first')
+  .addOption(new Option('--stage <stage>', 'only movies in this stage').choices(MOVIE_STAGES))
+  .option('--session <name>', 'only this Leginon session')
+  .option('--camera <host>', 'only this camera host')
+  .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 50)
+  .action(async (options: { stage?: MovieStage; session?: string; camera?: string; limit: number }) =>
+    withClient(async (client, config) => {
+      const query = movieListQuery({ stage: options.stage, session: options.session, cameraHost: options.camera });
+      let shown = 0;
+      for await (const movie of client.workflow.list({ query })) {
+        const attributes = movie.typedSearchAttributes;
+        console.log(
+          [
+            (attributes.get(SEARCH_ATTRIBUTES.movieStage) ?? '?').padEnd(15),
+            (attributes.get(SEARCH_ATTRIBUTES.leginonSession) ?? '-').padEnd(10),
+            movie.startTime.toISOString(),
+            movie.workflowId,
+          ].join('  '),
+        );
+        if (++shown >= options.limit) break;
+      }
+      console.log(`\n${shown} shown. The same list in the Temporal CLI:\n  ${temporalListCommand(query, config.temporal.namespace)}`);
+    }),
+  );
+
+function signalCommand(name: string, description: string, signal: string, argsFor: (options: { reason?: string }) => unknown[]) {
+  return program
+    .command(name)
+    .argument('<movies...>', 'workflow ids, frames names or camera file names')
+    .option('--reason <text>', 'why (shown in status and the Web UI)')
+    .description(description)
+    .action(async (references: string[], options: { reason?: string }) =>
+      withClient(async (client, config) => {
+        for (const reference of references) {
+          const id = await resolveMovieId(client, config, reference);
+          await client.workflow.getHandle(id).signal(signal, ...argsFor(options));
+          console.log(`${name}: ${id}`);
+        }
+      }),
+    );
+}
+
+signalCommand('hold', 'hold movies out of the archive and expiry (copy off the camera goes on)', SIGNALS.holdArchive, (o) => [
+  { reason: o.reason ?? 'held by operator', by: operator() },
+]);
+signalCommand('release', 'release held movies', SIGNALS.releaseArchive, () => []);
+signalCommand('retry', 'try parked movies again (after fixing their Leginon row, name or path)', SIGNALS.retry, () => []);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof WorkflowNotFoundError) {
+    console.error(`bufferctl: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm start`: the embedded demo. A local Temporal dev server (Web UI), a simulated microscope writing movies
+ * and Leginon rows, and every role of the buffer server, all on this machine under var/. Ctrl-C stops it all;
+ * the dev server's history stays in var/temporal/ for the next run.
+ *
+ * Environment: DEMO_MOVIE_MB (default 8), DEMO_INTERVAL_S (seconds between exposures, default 4),
+ * DEMO_MOVIES (stop acquiring after this many), TEMPORAL_ADDRESS (use that cluster instead), LEGINONDB_URL.
+ */
+import path from 'node:path';
+import { durationMs } from '../src/config.js';
+import { ensureMariaDb } from '../src/mariadb.js';
+import { prepareSimulatedFacility } from '../src/simulator/facility.js';
+import { connectClient } from '../src/temporal.js';
+import { startDevServer } from '../src/temporalDevServer.js';
+import { movieListQuery } from '../src/visibilityQuery.js';
+import { ROLES, startRoles } from '../workers/roles.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const demoDir = path.join(root, 'var', 'demo');
+const leginondbUrl = process.env.LEGINONDB_URL ?? 'mysql://root@127.0.0.1:3306/cryo_buffer_demo_leginondb';
+const movieBytes = Number(process.env.DEMO_MOVIE_MB ?? 8) * 1024 * 1024;
+const intervalMs = Number(process.env.DEMO_INTERVAL_S ?? 4) * 1000;
+const movieLimit = process.env.DEMO_MOVIES ? Number(process.env.DEMO_MOVIES) : Infinity;
+/** Every LATE_ROW_EVERY-th exposure gets its Leginon row after the grace period: it parks, then `bufferctl retry`. */
+const LATE_ROW_EVERY = 12;
+const DEMO_SETTINGS = {
+  watcher: { pollInterval: '1s', stableFor: '2s' },
+  leginon: { grace: '30s', lookupInterval: '3s' },
+  expiry: { after: '2m' },
+  archiveRetry: { initialInterval: '2s', maximumInterval: '30s' },
+  activities: { heartbeatTimeout: '30s' },
+};
+
+console.log('cryo-buffer demo: setting up (MariaDB, Temporal dev server, simulated microscope)...');
+await ensureMariaDb(leginondbUrl);
+const external = process.env.TEMPORAL_ADDRESS;
+const temporal = external
+  ? undefined
+  : await startDevServer({
+      port: 7233,
+      uiPort: 8233,
+      dbFile: path.join(root, 'var', 'temporal', 'dev.db'),
+      logFile: path.join(root, 'var', 'temporal', 'dev.log'),
+      namespace: 'default',
+      retentionMs: durationMs('30d'),
+    });
+const facility = await prepareSimulatedFacility({
+  baseDir: demoDir,
+  leginondbUrl,
+  overrides: { ...DEMO_SETTINGS, ...(temporal ? { temporal: { address: temporal.address } } : {}) },
+});
+const { config, microscope } = facility;
+const roles = await startRoles(config, { roles: ROLES });
+const client = await connectClient(config);
+const startedAt = new Date().toISOString();
+const uiUrl = temporal?.uiUrl ?? 'your cluster’s Web UI';
+const bufferctl = `npm run -s bufferctl -- --config ${path.relative(root, facility.configFile)}`;
+
+console.log(`
+  Temporal Web UI   ${temporal?.uiUrl ? `${temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : uiUrl}
+  Leginon session   ${facility.sessionName} in ${leginondbUrl}
+  camera share      ${facility.dirs.camera}
+  buffer / GPFS     ${facility.sessionDirs.buffer}
+                    ${facility.sessionDirs.archive}
+  try               ${bufferctl} list
+                    ${bufferctl} list --stage parked     (every ${LATE_ROW_EVERY}th movie's Leginon row comes late)
+                    ${bufferctl} retry <movie id>
+  logs              ${process.env.LOG_FILE ?? 'stdout'}
+  Ctrl-C stops everything; history stays in var/temporal/.
+`);
+
+let acquired = 0;
+let stopping = false;
+async function acquireLoop() {
+  while (!stopping && acquired < movieLimit) {
+    acquired++;
+    const late = acquired % LATE_ROW_EVERY === 0;
+    const movie = await microscope.acquire({
+      bytes: movieBytes,
+      writeMs: 1500,
+      rowDelayMs: late ? durationMs(DEMO_SETTINGS.leginon.grace) + 15_000 : Math.round(Math.random() * 2000),
+    });
+    void movie.rowsInserted.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function count(filter: Parameters<typeof movieListQuery>[0]): Promise<number> {
+  return (await client.workflow.count(movieListQuery({ startedSince: startedAt, ...filter }))).count;
+}
+
+async function statusLine(): Promise<string> {
+  const [seen, copying, archiving, archived, expiring, expired, parked, held] = await Promise.all([
+    count({}),
+    count({ stage: 'copying' }),
+    count({ stage: 'archiving' }),
+    count({ stage: 'archived' }),
+    count({ stage: 'expiring' }),
+    count({ stage: 'expired' }),
+    count({ stage: 'parked' }),
+    count({ stage: 'archive-held' }),
+  ]);
+  const copied = seen - copying;
+  return `acquired ${acquired} | seen ${seen} | copied ${copied} | archiving ${archiving} | archived ${archived + expiring + expired} | expired ${expired} | parked ${parked} | held ${held}`;
+}
+
+const ticker = setInterval(() => {
+  statusLine()
+    .then((line) => process.stdout.write(`\r${line}   `))
+    .catch(() => undefined);
+}, 2000);
+
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(ticker);
+  process.stdout.write('\nStopping: watcher, workers, dev server...\n');
+  await roles.stop();
+  await client.connection.close();
+  await facility.db.end();
+  await temporal?.stop();
+  console.log('Stopped. Run `npm start` again to continue; open movies resume where they were.');
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown());
+process.once('SIGTERM', () => void shutdown());
+
+await acquireLoop();

@@ -1,0 +1,36 @@
+/** Human-readable text for a movie's status, as `bufferctl status` prints it. Pure. */
+import type { MovieStatus } from './movie.js';
+
+export interface PendingActivity {
+  activityType: string;
+  attempt: number;
+  lastFailure?: string;
+  /** Last heartbeat's progress, when the activity reports one. */
+  bytesDone?: number;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+export function formatMovieStatus(workflowId: string, status: MovieStatus, pending: PendingActivity[] = []): string {
+  const lines = [`${workflowId}`, `  stage      ${status.stage}${status.detail ? ` — ${status.detail}` : ''}`];
+  if (status.hold) lines.push(`  HOLD       ${status.hold.reason} (by ${status.hold.by} since ${status.hold.since})`);
+  lines.push(`  camera     ${status.cameraHost}:${status.camera.path ?? status.camera.fileName}${status.camera.freed ? ' (freed)' : ''}`);
+  if (status.leginon) {
+    lines.push(`  leginon    session ${status.leginon.session}, ${status.leginon.imageClass} ${status.leginon.imageId} "${status.leginon.filename}"`);
+  } else {
+    lines.push(`  leginon    not resolved yet (${status.lookups} lookups)`);
+  }
+  if (status.fingerprint) lines.push(`  content    ${mib(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
+  if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);
+  if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${status.archive.path}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);
+  if (status.expiresAt) lines.push(`  expires    ${status.expiresAt}`);
+  for (const p of pending) {
+    const progress = p.bytesDone !== undefined ? `, ${mib(p.bytesDone)} done` : '';
+    lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
+  }
+  if (status.lastError) lines.push(`  last error ${status.lastError.stage} at ${status.lastError.at}: ${status.lastError.message}`);
+  for (const warning of status.warnings) lines.push(`  WARNING    ${warning}`);
+  const times = Object.entries(status.stageTimes).map(([stage, at]) => `${stage} ${at}`);
+  lines.push(`  timeline   ${times.join(' → ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,31 @@
+/**
+ * Temporal visibility queries over movies, built in one place so `bufferctl list` and the queries it prints for
+ * `temporal workflow list --query` are always the same text.
+ */
+import { INGEST_WORKFLOW_TYPE, SEARCH_ATTRIBUTES, type MovieStage } from './operatorNames.js';
+
+export interface MovieFilter {
+  stage?: MovieStage;
+  session?: string;
+  cameraHost?: string;
+  bufferHost?: string;
+  /** ISO time: only movies whose workflow started at or after it. */
+  startedSince?: string;
+}
+
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export function movieListQuery(filter: MovieFilter = {}): string {
+  const clauses = [`WorkflowType = ${quote(INGEST_WORKFLOW_TYPE)}`];
+  if (filter.stage) clauses.push(`${SEARCH_ATTRIBUTES.movieStage.name} = ${quote(filter.stage)}`);
+  if (filter.session) clauses.push(`${SEARCH_ATTRIBUTES.leginonSession.name} = ${quote(filter.session)}`);
+  if (filter.cameraHost) clauses.push(`${SEARCH_ATTRIBUTES.cameraHost.name} = ${quote(filter.cameraHost)}`);
+  if (filter.bufferHost) clauses.push(`${SEARCH_ATTRIBUTES.bufferHost.name} = ${quote(filter.bufferHost)}`);
+  if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince)}`);
+  return clauses.join(' AND ');
+}
+
+/** The same query as an operator would paste it into a shell. */
+export function temporalListCommand(query: string, namespace: string): string {
+  return `temporal workflow list --namespace ${namespace} --query "${query.replace(/(["\\$`])/g, '\\$1')}"`;
+}
