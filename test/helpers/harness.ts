@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { ensureMariaDb, serverUrl } from '../../src/mariadb.js';
@@ -13,6 +14,7 @@ import type { MovieStatus } from '../../src/movie.js';
 import { QUERIES, type MovieStage } from '../../src/operatorNames.js';
 import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
 import { startDevServer, type DevServer } from '../../src/temporalDevServer.js';
+import { startRoles, type Role, type RunningRoles } from '../../workers/roles.js';
 
 export const TEST_MARIADB = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/';
 
@@ -117,4 +119,21 @@ export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[],
     `${handle.workflowId} to reach ${stages.join(' or ')}`,
     timeoutMs,
   );
+}
+
+/**
+ * Registers before/after hooks in the current describe(): a harness, optionally with worker roles running in
+ * this process. Read `env.h` inside tests (it is set once `before` has run).
+ */
+export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown> } = {}) {
+  const env = {} as { h: Harness; roles?: RunningRoles };
+  before(async () => {
+    env.h = await createHarness(name, options.overrides);
+    if (options.roles) env.roles = await startRoles(env.h.config, { roles: options.roles });
+  });
+  after(async () => {
+    await env.roles?.stop();
+    await env.h?.stop();
+  });
+  return env;
 }

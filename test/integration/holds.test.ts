@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ingestRequest } from '../../src/ingestRequest.js';
 import { INGEST_WORKFLOW_TYPE, SIGNALS } from '../../src/operatorNames.js';
-import { startRoles, type RunningRoles } from '../../workers/roles.js';
-import { createHarness, movieStatus, waitForStage, type Harness } from '../helpers/harness.js';
+import { movieStatus, useHarness, waitForStage } from '../helpers/harness.js';
 
 describe('holdArchive / releaseArchive', () => {
-  let h: Harness;
-  let roles: RunningRoles;
-  before(async () => {
-    // No watcher: the test starts the movie itself, with the hold already in place.
-    h = await createHarness('holds', { expiry: { after: '1h' } });
-    roles = await startRoles(h.config, { roles: ['workflows', 'io', 'archive'] });
-  });
-  after(async () => {
-    await roles?.stop();
-    await h?.stop();
-  });
+  // No watcher: the test starts each movie itself.
+  const env = useHarness('holds', { roles: ['workflows', 'io', 'archive'], overrides: { expiry: { after: '1h' } } });
 
   it('keeps a movie out of the archive until released, and shows the hold in status', async () => {
-    const movie = await h.microscope.acquire({ bytes: 2 * 1024 * 1024 });
+    const movie = await env.h.microscope.acquire({ bytes: 2 * 1024 * 1024 });
     await movie.rowsInserted;
-    const request = ingestRequest(h.config, h.config.cameras[0]!, path.basename(movie.cameraFile))!;
-    const handle = await h.client.workflow.signalWithStart(INGEST_WORKFLOW_TYPE, {
+    const request = ingestRequest(env.h.config, env.h.config.cameras[0]!, path.basename(movie.cameraFile))!;
+    const handle = await env.h.client.workflow.signalWithStart(INGEST_WORKFLOW_TYPE, {
       ...request,
       signal: SIGNALS.holdArchive,
       signalArgs: [{ reason: 'GPFS maintenance', by: 'test-operator' }],
@@ -35,7 +25,7 @@ describe('holdArchive / releaseArchive', () => {
     assert.equal(held.hold?.by, 'test-operator');
     assert.match(held.detail ?? '', /GPFS maintenance/);
     assert.equal(existsSync(movie.cameraFile), false, 'a hold does not stop freeing the camera');
-    const archiveFile = path.join(h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
+    const archiveFile = path.join(env.h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
 
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await movieStatus(handle)).stage, 'archive-held');
@@ -49,11 +39,11 @@ describe('holdArchive / releaseArchive', () => {
   });
 
   it('a hold placed while archived also keeps the buffer copy past expiry until released', async () => {
-    const movie = await h.microscope.acquire({ bytes: 1024 * 1024 });
+    const movie = await env.h.microscope.acquire({ bytes: 1024 * 1024 });
     await movie.rowsInserted;
-    const request = ingestRequest(h.config, h.config.cameras[0]!, path.basename(movie.cameraFile))!;
+    const request = ingestRequest(env.h.config, env.h.config.cameras[0]!, path.basename(movie.cameraFile))!;
     request.args[0].settings.expiryAfterMs = 1500;
-    const handle = await h.client.workflow.start(INGEST_WORKFLOW_TYPE, request);
+    const handle = await env.h.client.workflow.start(INGEST_WORKFLOW_TYPE, request);
     const archived = await waitForStage(handle, ['archived']);
     await handle.signal(SIGNALS.holdArchive, { reason: 'checking the archive', by: 'test' });
     const held = await waitForStage(handle, ['archive-held'], 10_000);

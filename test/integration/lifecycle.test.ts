@@ -1,32 +1,23 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fingerprintFile } from '../../src/copy.js';
 import { movieWorkflowId, SEARCH_ATTRIBUTES } from '../../src/operatorNames.js';
-import { startRoles, ROLES, type RunningRoles } from '../../workers/roles.js';
-import { createHarness, waitForStage, type Harness } from '../helpers/harness.js';
+import { ROLES } from '../../workers/roles.js';
+import { useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
 
 describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
-  let h: Harness;
-  let roles: RunningRoles;
-  before(async () => {
-    h = await createHarness('lifecycle');
-    roles = await startRoles(h.config, { roles: ROLES });
-  });
-  after(async () => {
-    await roles?.stop();
-    await h?.stop();
-  });
+  const env = useHarness('lifecycle', { roles: ROLES });
 
   it('takes a movie through every stage: verified copy, Leginon name, archive, camera freed, expiry', async () => {
-    const movie = await h.microscope.acquire({ bytes: 5 * 1024 * 1024 + 123, writeMs: 1500 });
+    const movie = await env.h.microscope.acquire({ bytes: 5 * 1024 * 1024 + 123, writeMs: 1500 });
     const sourceFingerprint = await fingerprintFile(movie.cameraFile);
-    const handle = h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
     const archived = await waitForStage(handle, ['archived', 'expiring', 'expired'], 60_000);
 
-    const bufferFile = path.join(h.sessionDirs.buffer, `${movie.imageFilename}.frames.tif`);
-    const archiveFile = path.join(h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
+    const bufferFile = path.join(env.h.sessionDirs.buffer, `${movie.imageFilename}.frames.tif`);
+    const archiveFile = path.join(env.h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
     assert.equal(archived.buffer?.path, bufferFile);
     assert.equal(archived.archive?.path, archiveFile);
     assert.equal(archived.fingerprint?.hash, sourceFingerprint.hash);
@@ -40,7 +31,7 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     assert.equal(existsSync(bufferFile), false, 'buffer copy removed after expiry');
     assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint, 'archive copy untouched');
     assert.deepEqual(Object.keys(expired.stageTimes), ['copying', 'resolving', 'placing', 'freeing-camera', 'archiving', 'archived', 'expiring', 'expired']);
-    assert.ok(readdirSync(path.join(h.dirs.buffer, '.incoming', 'sim-k3')).length === 0, 'no staging leftovers');
+    assert.ok(readdirSync(path.join(env.h.dirs.buffer, '.incoming', 'sim-k3')).length === 0, 'no staging leftovers');
 
     const history = await handle.fetchHistory();
     const activities = (history.events ?? [])
@@ -49,5 +40,23 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'freeCamera', 'archiveMovie', 'expireBufferCopy']);
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage), 'expired');
+  });
+
+  it('with no enabled buffer host, places the movie straight in its frame path and never expires it', async () => {
+    await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 1');
+    try {
+      const movie = await env.h.microscope.acquire({ bytes: 300_000 });
+      const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+      await waitUntil(() => handle.describe(), 'the watcher to start the movie');
+      const result = await handle.result();
+      const archiveFile = path.join(env.h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
+      assert.equal(result.stage, 'archived');
+      assert.equal(result.archive?.sameAsBuffer, true);
+      assert.equal(result.buffer?.path, archiveFile);
+      assert.equal((await fingerprintFile(archiveFile)).hash, result.fingerprint?.hash);
+      assert.equal(existsSync(movie.cameraFile), false);
+    } finally {
+      await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 0');
+    }
   });
 });

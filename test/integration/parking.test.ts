@@ -1,40 +1,31 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
-import { ROLES, startRoles, type RunningRoles } from '../../workers/roles.js';
-import { createHarness, waitForStage, type Harness } from '../helpers/harness.js';
+import { ROLES } from '../../workers/roles.js';
+import { useHarness, waitForStage } from '../helpers/harness.js';
 
 describe('a movie whose Leginon row is late or missing', () => {
-  let h: Harness;
-  let roles: RunningRoles;
-  before(async () => {
-    h = await createHarness('parking');
-    roles = await startRoles(h.config, { roles: ROLES });
-  });
-  after(async () => {
-    await roles?.stop();
-    await h?.stop();
-  });
+  const env = useHarness('parking', { roles: ROLES });
 
   it('waits for a row that arrives after the file, within the grace period', async () => {
-    const movie = await h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: 1500 });
-    const handle = h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const movie = await env.h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: 1500 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
     const status = await waitForStage(handle, ['archived', 'expiring', 'expired']);
     assert.ok(status.lookups >= 2, `looked up ${status.lookups} times`);
     assert.equal(status.stageTimes.parked, undefined, 'never parked');
   });
 
   it('parks a movie with no row after the grace period, keeps the camera file, and resumes on retry', async () => {
-    const movie = await h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: null });
-    const handle = h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const movie = await env.h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: null });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
     const parked = await waitForStage(handle, ['parked']);
     assert.match(parked.detail ?? '', /no Leginon image has frames name/);
     assert.match(parked.detail ?? '', /signal retry/);
     assert.equal(existsSync(movie.cameraFile), true, 'the camera file is not deleted');
     assert.equal(parked.camera.freed, undefined);
 
-    await h.microscope.recordImage(movie.framesName, movie.imageFilename);
+    await env.h.microscope.recordImage(movie.framesName, movie.imageFilename);
     await handle.signal(SIGNALS.retry);
     const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
     assert.equal(archived.leginon?.filename, movie.imageFilename);

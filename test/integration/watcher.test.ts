@@ -3,40 +3,34 @@ import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { movieWorkflowId } from '../../src/operatorNames.js';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startCameraWatcher } from '../../workers/watcher.js';
-import { createHarness, waitUntil, type Harness } from '../helpers/harness.js';
+import { useHarness, waitUntil } from '../helpers/harness.js';
 
 describe('camera watcher', () => {
-  let h: Harness;
-  before(async () => {
-    h = await createHarness('watcher');
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const env = useHarness('watcher');
 
   async function countMovies(query = "WorkflowType = 'ingestMovie'"): Promise<number> {
-    return (await h.client.workflow.count(query)).count;
+    return (await env.h.client.workflow.count(query)).count;
   }
 
   it('starts exactly one workflow per movie across repeated sightings and restarts, and ignores non-movies', async () => {
-    const camera = h.config.cameras[0]!;
+    const camera = env.h.config.cameras[0]!;
     writeFileSync(path.join(camera.root, '.DS_Store'), 'x');
     writeFileSync(path.join(camera.root, '.hidden.tif'), 'x');
     writeFileSync(path.join(camera.root, 'partial.tif.tmp'), 'x');
     writeFileSync(path.join(camera.root, 'notes.txt'), 'x');
     // No workers run: the workflows stay open, the camera file stays, and every sighting must map to one id.
-    const movie = await h.microscope.acquire({ bytes: 256 * 1024, writeMs: 1000 });
+    const movie = await env.h.microscope.acquire({ bytes: 256 * 1024, writeMs: 1000 });
 
-    const first = await startCameraWatcher(h.client, h.config, camera);
+    const first = await startCameraWatcher(env.h.client, env.h.config, camera);
     await waitUntil(async () => first.handedOver >= 1, 'the first watcher to hand the movie over');
     const touched = new Date();
     utimesSync(movie.cameraFile, touched, touched);
     await new Promise((r) => setTimeout(r, 1500));
     await first.close();
 
-    const second = await startCameraWatcher(h.client, h.config, camera);
+    const second = await startCameraWatcher(env.h.client, env.h.config, camera);
     await waitUntil(async () => second.handedOver >= 1, 'the restarted watcher to see the movie');
     await second.close();
 
@@ -47,12 +41,12 @@ describe('camera watcher', () => {
   });
 
   it('does not hand over a file that is still growing', async () => {
-    const camera = h.config.cameras[0]!;
-    const watcher = await startCameraWatcher(h.client, h.config, camera);
+    const camera = env.h.config.cameras[0]!;
+    const watcher = await startCameraWatcher(env.h.client, env.h.config, camera);
     const known = new Set(readdirSync(camera.root));
-    const growing = h.microscope.acquire({ bytes: 4 * 1024 * 1024, writeMs: 3000 });
+    const growing = env.h.microscope.acquire({ bytes: 4 * 1024 * 1024, writeMs: 3000 });
     const fileName = await waitUntil(async () => readdirSync(camera.root).find((f) => !known.has(f)), 'the new camera file');
-    const handle = h.client.workflow.getHandle(movieWorkflowId(camera.host, path.parse(fileName).name));
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId(camera.host, path.parse(fileName).name));
     await new Promise((r) => setTimeout(r, 2000));
     await assert.rejects(handle.describe(), WorkflowNotFoundError, 'nothing started while the camera is still writing');
     await growing;

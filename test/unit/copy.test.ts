@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -97,5 +97,16 @@ describe('moveNoClobber', () => {
     assert.equal(await moveNoClobber(staged, other, await fingerprintFile(staged)), 'destination-differs');
     assert.equal(existsSync(staged), true);
     assert.notDeepEqual(readFileSync(staged), readFileSync(other));
+  });
+
+  it('moves across file systems by a verified copy', async (t) => {
+    const otherFs = '/dev/shm';
+    if (!existsSync(otherFs) || statSync(otherFs).dev === statSync(os.tmpdir()).dev) return t.skip('no second file system');
+    const staged = randomFile(scratch(), 'staged', 300_000);
+    const fingerprint = await fingerprintFile(staged);
+    const destination = path.join(mkdtempSync(path.join(otherFs, 'copy-test-')), 'final');
+    assert.equal(await moveNoClobber(staged, destination, fingerprint), 'moved');
+    assert.equal(existsSync(staged), false);
+    assert.deepEqual(await fingerprintFile(destination), fingerprint);
   });
 });

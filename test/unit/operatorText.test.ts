@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MovieStatus } from '../../src/movie.js';
+import { formatMovieStatus } from '../../src/statusFormat.js';
+import { movieListQuery, temporalListCommand } from '../../src/visibilityQuery.js';
+
+describe('movieListQuery', () => {
+  it('lists all movies, or filters by the search attributes', () => {
+    assert.equal(movieListQuery(), "WorkflowType = 'ingestMovie'");
+    assert.equal(
+      movieListQuery({ stage: 'archiving', session: '25nov25a', cameraHost: 'k3' }),
+      "WorkflowType = 'ingestMovie' AND MovieStage = 'archiving' AND LeginonSession = '25nov25a' AND CameraHost = 'k3'",
+    );
+  });
+
+  it('quotes values so a session name cannot change the query', () => {
+    assert.equal(movieListQuery({ session: "x' OR 'a'='a" }), "WorkflowType = 'ingestMovie' AND LeginonSession = 'x\\' OR \\'a\\'=\\'a'");
+  });
+
+  it('prints the same query as a shell-safe temporal command', () => {
+    assert.equal(
+      temporalListCommand(movieListQuery({ stage: 'parked' }), 'default'),
+      `temporal workflow list --namespace default --query "WorkflowType = 'ingestMovie' AND MovieStage = 'parked'"`,
+    );
+  });
+});
+
+describe('formatMovieStatus', () => {
+  const status: MovieStatus = {
+    stage: 'archive-held',
+    detail: 'held: GPFS maintenance',
+    cameraHost: 'k3',
+    bufferHost: 'buffer1',
+    archiveTarget: 'gpfs',
+    camera: { fileName: 'a.tif', framesName: 'a', path: '/mnt/k3/a.tif', freed: true },
+    leginon: { session: '25nov25a', imageClass: 'AcquisitionImageData', imageId: 9, filename: '25nov25a_001' },
+    lookups: 1,
+    fingerprint: { bytes: 2 * 1024 * 1024, hash: '0123456789abcdef', algorithm: 'xxh3-64' },
+    buffer: { path: '/buffer/frames/25nov25a_001.frames.tif' },
+    hold: { reason: 'GPFS maintenance', by: 'ops@host', since: '2026-11-25T03:00:00Z' },
+    stageTimes: { copying: 't1', archiving: 't2' },
+    attempts: {},
+    warnings: ['camera file changed'],
+  };
+
+  it('shows the stage, the hold, names, hash, running activities and warnings', () => {
+    const text = formatMovieStatus('movie:k3:a', status, [{ activityType: 'archiveMovie', attempt: 7, lastFailure: 'EIO', bytesDone: 1024 * 1024 }]);
+    for (const expected of [
+      'stage      archive-held — held: GPFS maintenance',
+      'HOLD       GPFS maintenance (by ops@host',
+      'session 25nov25a, AcquisitionImageData 9 "25nov25a_001"',
+      '2.0 MiB, xxh3-64 0123456789abcdef',
+      'running    archiveMovie, attempt 7, 1.0 MiB done, last failure: EIO',
+      'WARNING    camera file changed',
+      'timeline   copying t1 → archiving t2',
+    ]) {
+      assert.ok(text.includes(expected), `missing: ${expected}\n${text}`);
+    }
+  });
+});
