@@ -16,7 +16,7 @@ import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
 import { MOVIE_STAGES, movieWorkflowId, QUERIES, SEARCH_ATTRIBUTES, SIGNALS, type MovieStage } from '../src/operatorNames.js';
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
-import { connectClient } from '../src/temporal.js';
+import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
 import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
 
 const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
@@ -138,7 +138,7 @@ signalCommand('retry', 'try parked movies again (after fixing their Leginon row,
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof WorkflowNotFoundError) {
+  if (error instanceof ConfigError || error instanceof WorkflowNotFoundError || error instanceof TemporalUnreachableError) {
     console.error(`bufferctl: ${error.message}`);
     process.exit(2);
   }

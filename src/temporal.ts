@@ -9,14 +9,36 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 }
 
+export class TemporalUnreachableError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(`cannot reach Temporal at ${address} (${(cause as Error).message}); is the server running? (npm start starts the embedded one; TEMPORAL_ADDRESS selects another)`);
+    this.name = 'TemporalUnreachableError';
+  }
+}
+
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: temporalAddress(config) });
+  const address = temporalAddress(config);
+  const connection = await Connection.connect({ address }).catch((error) => {
+    throw new TemporalUnreachableError(address, error);
+  });
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
+/**
+ * Workers wait for Temporal rather than exit: after a power cut the buffer host may boot before the Temporal
+ * server does. Logs once per minute while waiting.
+ */
 export async function connectWorkerConnection(config: Config): Promise<NativeConnection> {
   installTemporalRuntime();
-  return NativeConnection.connect({ address: temporalAddress(config) });
+  const address = temporalAddress(config);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (error) {
+      if (attempt % 12 === 0) logger.warn({ address, err: (error as Error).message }, 'waiting for the Temporal server');
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
 }
 
 let runtimeInstalled = false;

@@ -3,22 +3,35 @@
  *   tsx workers/main.ts --config /etc/cryo-buffer/config.json [--role io --role archive] [--buffer-host b1] [--camera k3-1]
  * Without --role it serves every role; SIGINT/SIGTERM stop it after in-flight tasks are handed back.
  */
-import { Command, Option } from 'commander';
-import { loadConfig } from '../src/config.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { logger } from '../src/logger.js';
 import { ROLES, startRoles, type Role } from './roles.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectRole = (value: string, previous: Role[] = []) => {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`unknown role "${value}" (roles: ${ROLES.join(', ')})`);
+  }
+  return [...previous, value as Role];
+};
 
 const program = new Command('cryo-buffer-worker')
   .requiredOption('--config <file>', 'configuration file (JSON)', process.env.BUFFER_CONFIG)
-  .addOption(new Option('--role <role>', 'role to serve (repeatable); default: all').choices(ROLES).argParser(collect))
+  .option('--role <role>', `role to serve, repeatable (${ROLES.join(', ')}); default: all`, collectRole)
   .option('--buffer-host <name>', 'buffer host served here (repeatable); default: all configured', collect)
   .option('--camera <host>', 'camera watched here (repeatable); default: all configured', collect)
   .parse();
 
 const options = program.opts<{ config: string; role?: Role[]; bufferHost?: string[]; camera?: string[] }>();
-const config = loadConfig(options.config);
+let config: Config;
+try {
+  config = loadConfig(options.config);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
 const running = await startRoles(config, {
   roles: options.role ?? ROLES,
   bufferHosts: options.bufferHost,

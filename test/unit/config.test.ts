@@ -65,4 +65,9 @@ describe('config', () => {
     writeFileSync(file, '{ not json');
     assert.throws(() => loadConfig(file, {}), (error: Error) => error instanceof ConfigError && error.message.includes(file));
   });
+
+  it('accepts the documented example configuration (config/example.json)', () => {
+    const config = loadConfig(new URL('../../config/example.json', import.meta.url).pathname, {});
+    assert.equal(config.cameras[0]?.bufferHost, 'krios1-buffer');
+  });
 });
