@@ -141,12 +141,15 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
         const bufferPath = path.join(folder, name);
         const result = await moveNoClobber(stagedPath, bufferPath, input.fingerprint).catch(async (error) => {
-          // Retried after a crash between link and unlink, or after the staged file was already moved.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-            const present = await fingerprintFile(bufferPath).catch(() => undefined);
-            if (present?.hash === input.fingerprint.hash) return 'already-present' as const;
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // The staged copy is gone: an earlier attempt moved it before it could report. Find where it went.
+          const present = await fingerprintFile(bufferPath).catch(() => undefined);
+          if (!present) {
+            throw new Error(`staged copy ${stagedPath} is missing and ${bufferPath} does not exist; the camera file is kept`);
           }
-          throw error;
+          return present.hash === input.fingerprint.hash && present.bytes === input.fingerprint.bytes
+            ? ('already-present' as const)
+            : ('destination-differs' as const);
         });
         if (result === 'destination-differs') {
           logger.warn({ bufferPath, stagedPath }, 'a different file already has this name; keeping both');

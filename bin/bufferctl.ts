@@ -19,6 +19,12 @@ import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js'
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
 import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
 
+// `bufferctl list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
 
 const program = new Command('bufferctl')
