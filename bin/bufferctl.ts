@@ -6,12 +6,21 @@
  *   bufferctl hold <movie...>       keep movies out of the archive (and expiry) until released
  *   bufferctl release <movie...>
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
+ *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
 import os from 'node:os';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Command, Option } from 'commander';
+import {
+  applyBufferHostChange,
+  BufferHostAdminError,
+  describeAssignment,
+  describeChange,
+  type BufferHostRequest,
+} from '../src/bufferHostAdmin.js';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
 import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
 import { MOVIE_STAGES, movieWorkflowId, QUERIES, SEARCH_ATTRIBUTES, SIGNALS, type MovieStage } from '../src/operatorNames.js';
@@ -28,7 +37,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
 
 const program = new Command('bufferctl')
-  .description('Operate the cryo-EM buffer server: movie status, holds, retries')
+  .description('Operate the cryo-EM buffer server: movie status, holds, retries, buffer-host pairing')
   .option('--config <file>', 'configuration file (env BUFFER_CONFIG)', DEFAULT_CONFIG)
   .showHelpAfterError();
 
@@ -141,10 +150,66 @@ signalCommand('hold', 'hold movies out of the archive and expiry (copy off the c
 signalCommand('release', 'release held movies', SIGNALS.releaseArchive, () => []);
 signalCommand('retry', 'try parked movies again (after fixing their Leginon row, name or path)', SIGNALS.retry, () => []);
 
+async function withLeginonDb<T>(run: (db: Db) => Promise<T>): Promise<T> {
+  const config = loadConfig(program.opts<{ config: string }>().config);
+  const db = openLeginonDb(config.leginondb.url);
+  try {
+    return await run(db);
+  } finally {
+    await db.end();
+  }
+}
+
+const bufferHost = program
+  .command('buffer-host')
+  .description("pair cameras with this buffer host in leginondb's BufferHostData (replaces buffer_host_setup.py and the phpMyAdmin step)");
+
+function changeCommand(name: 'setup' | 'enable' | 'disable', description: string) {
+  const command = bufferHost
+    .command(name)
+    .description(description)
+    .requiredOption('--camera-host <host>', 'InstrumentData.hostname of the camera computer')
+    .requiredOption('--buffer-host <host>', 'the buffer host name');
+  if (name === 'setup') {
+    command
+      .requiredOption('--base-path <path>', 'absolute folder on the buffer host that session folders go under')
+      .option('--append-full-head', "keep the image path's part before `leginon` under the base path", false);
+  }
+  return command.action(async (options: { cameraHost: string; bufferHost: string; basePath?: string; appendFullHead?: boolean }) =>
+    withLeginonDb(async (db) => {
+      const request: BufferHostRequest =
+        name === 'setup'
+          ? { kind: 'setup', cameraHost: options.cameraHost, bufferHost: options.bufferHost, basePath: options.basePath!, appendFullHead: Boolean(options.appendFullHead) }
+          : { kind: name, cameraHost: options.cameraHost, bufferHost: options.bufferHost };
+      for (const change of await applyBufferHostChange(db, request)) console.log(describeChange(change, options.bufferHost));
+    }),
+  );
+}
+
+changeCommand('setup', 'pair every camera with this host name with a buffer host and base path (a new base path re-enables the pair)');
+changeCommand('enable', 'route the cameras\' frames to the buffer host again');
+changeCommand('disable', 'stop routing frames to the buffer host (e.g. while it is serviced): new movies go to the frame path');
+bufferHost
+  .command('show')
+  .description('list BufferHostData pairs')
+  .option('--camera-host <host>', 'only this camera host')
+  .action(async (options: { cameraHost?: string }) =>
+    withLeginonDb(async (db) => {
+      const rows = await listBufferHostAssignments(db, options.cameraHost);
+      if (rows.length === 0) console.log('no BufferHostData rows: every camera writes to its session frame path');
+      for (const row of rows) console.log(describeAssignment(row));
+    }),
+  );
+
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof WorkflowNotFoundError || error instanceof TemporalUnreachableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof WorkflowNotFoundError ||
+    error instanceof TemporalUnreachableError ||
+    error instanceof BufferHostAdminError
+  ) {
     console.error(`bufferctl: ${error.message}`);
     process.exit(2);
   }

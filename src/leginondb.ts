@@ -121,3 +121,68 @@ export async function insertBufferFramePath(db: Db, sessionId: number, bufferHos
     [sessionId, bufferHostId, framePath],
   );
 }
+
+/** One camera's BufferHostData row with the camera's names, for `bufferctl buffer-host show`. */
+export interface BufferHostAssignment {
+  id: number;
+  cameraInstrumentId: number;
+  cameraName: string;
+  cameraHostname: string;
+  bufferHostname: string;
+  basePath: string;
+  disabled: boolean;
+  appendFullHead: boolean;
+}
+
+export async function findCameraInstruments(db: Db, hostname: string): Promise<{ id: number; name: string }[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    'SELECT `DEF_id` AS id, `name` FROM `InstrumentData` WHERE `hostname` = ? ORDER BY `DEF_id`',
+    [hostname],
+  );
+  return rows.map((r) => ({ id: Number(r.id), name: String(r.name ?? '') }));
+}
+
+export async function listBufferHostAssignments(db: Db, cameraHostname?: string): Promise<BufferHostAssignment[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT b.\`DEF_id\` AS id, b.\`REF|InstrumentData|ccdcamera\` AS cameraInstrumentId, i.\`name\` AS cameraName,
+            i.\`hostname\` AS cameraHostname, b.\`buffer hostname\` AS bufferHostname, b.\`buffer base path\` AS basePath,
+            b.\`disabled\` AS disabled, b.\`append full head\` AS appendFullHead
+       FROM \`BufferHostData\` b
+       JOIN \`InstrumentData\` i ON i.\`DEF_id\` = b.\`REF|InstrumentData|ccdcamera\`
+      WHERE ? IS NULL OR i.\`hostname\` = ?
+      ORDER BY b.\`DEF_id\``,
+    [cameraHostname ?? null, cameraHostname ?? null],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    cameraInstrumentId: Number(r.cameraInstrumentId),
+    cameraName: String(r.cameraName ?? ''),
+    cameraHostname: String(r.cameraHostname ?? ''),
+    bufferHostname: String(r.bufferHostname ?? ''),
+    basePath: String(r.basePath ?? ''),
+    disabled: Boolean(r.disabled),
+    appendFullHead: Boolean(r.appendFullHead),
+  }));
+}
+
+export async function insertBufferHost(
+  db: Db,
+  row: { cameraInstrumentId: number; bufferHostname: string; basePath: string; appendFullHead: boolean },
+): Promise<void> {
+  await db.query(
+    'INSERT INTO `BufferHostData` (`REF|InstrumentData|ccdcamera`, `buffer hostname`, `buffer base path`, `disabled`, `append full head`) VALUES (?, ?, ?, 0, ?)',
+    [row.cameraInstrumentId, row.bufferHostname, row.basePath, row.appendFullHead ? 1 : 0],
+  );
+}
+
+/** The only columns buffer_host_setup.py changes on an existing row. */
+export async function updateBufferHost(
+  db: Db,
+  id: number,
+  values: { basePath: string; disabled: boolean; appendFullHead: boolean },
+): Promise<void> {
+  await db.query(
+    'UPDATE `BufferHostData` SET `buffer base path` = ?, `disabled` = ?, `append full head` = ? WHERE `DEF_id` = ?',
+    [values.basePath, values.disabled ? 1 : 0, values.appendFullHead ? 1 : 0, id],
+  );
+}

@@ -5,7 +5,8 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { Db } from '../leginondb.js';
+import { applyBufferHostChange } from '../bufferHostAdmin.js';
+import { findCameraInstruments, type Db } from '../leginondb.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -78,23 +79,33 @@ export class SimulatedMicroscope {
     readonly sessionId: number,
   ) {}
 
+  /** Registers the camera (once per host name, as in a real leginondb), a new session, and the buffer host. */
   static async setUp(db: Db, options: MicroscopeOptions): Promise<SimulatedMicroscope> {
     await createLeginonTables(db);
-    const [camera] = await db.query<ResultSetHeader>(
-      'INSERT INTO `InstrumentData` (`name`, `hostname`, `description`) VALUES (?, ?, ?)',
-      ['SimK3', options.cameraHost, 'simulated K3 camera'],
-    );
+    const cameraInstrumentId =
+      (await findCameraInstruments(db, options.cameraHost))[0]?.id ??
+      (
+        await db.query<ResultSetHeader>('INSERT INTO `InstrumentData` (`name`, `hostname`, `description`) VALUES (?, ?, ?)', [
+          'SimK3',
+          options.cameraHost,
+          'simulated K3 camera',
+        ])
+      )[0].insertId;
     const [session] = await db.query<ResultSetHeader>(
       'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
       [options.session.name, options.session.imagePath, options.session.framePath ?? '', 'simulated session'],
     );
     if (options.bufferHost) {
-      await db.query(
-        'INSERT INTO `BufferHostData` (`REF|InstrumentData|ccdcamera`, `buffer hostname`, `buffer base path`, `disabled`, `append full head`) VALUES (?, ?, ?, 0, 0)',
-        [camera.insertId, options.bufferHost.hostname, options.bufferHost.basePath],
-      );
+      // The same call an operator makes with `bufferctl buffer-host setup`.
+      await applyBufferHostChange(db, {
+        kind: 'setup',
+        cameraHost: options.cameraHost,
+        bufferHost: options.bufferHost.hostname,
+        basePath: options.bufferHost.basePath,
+        appendFullHead: false,
+      });
     }
-    return new SimulatedMicroscope(db, options, camera.insertId, session.insertId);
+    return new SimulatedMicroscope(db, options, cameraInstrumentId, session.insertId);
   }
 
   /** Takes one exposure: the movie file appears and grows, then Leginon records the image. */

@@ -42,7 +42,7 @@ describe('holdArchive / releaseArchive', () => {
     const movie = await env.h.microscope.acquire({ bytes: 1024 * 1024 });
     await movie.rowsInserted;
     const request = ingestRequest(env.h.config, env.h.config.cameras[0]!, path.basename(movie.cameraFile))!;
-    request.args[0].settings.expiryAfterMs = 1500;
+    request.args[0].settings.expiryAfterMs = 5000;
     const handle = await env.h.client.workflow.start(INGEST_WORKFLOW_TYPE, request);
     const archived = await waitForStage(handle, ['archived']);
     await handle.signal(SIGNALS.holdArchive, { reason: 'checking the archive', by: 'test' });

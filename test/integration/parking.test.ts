@@ -3,14 +3,20 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
 import { ROLES } from '../../workers/roles.js';
-import { useHarness, waitForStage } from '../helpers/harness.js';
+import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
 
 describe('a movie whose Leginon row is late or missing', () => {
   const env = useHarness('parking', { roles: ROLES });
 
   it('waits for a row that arrives after the file, within the grace period', async () => {
-    const movie = await env.h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: 1500 });
+    const movie = await env.h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: null });
     const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const waiting = await waitUntil(async () => {
+      const status = await movieStatus(handle);
+      return status.stage === 'resolving' && status.lookups >= 1 ? status : undefined;
+    }, 'the first lookup that finds nothing');
+    assert.match(waiting.detail ?? '', /looking again/);
+    await env.h.microscope.recordImage(movie.framesName, movie.imageFilename);
     const status = await waitForStage(handle, ['archived', 'expiring', 'expired']);
     assert.ok(status.lookups >= 2, `looked up ${status.lookups} times`);
     assert.equal(status.stageTimes.parked, undefined, 'never parked');

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { execa } from 'execa';
+import { listBufferHostAssignments } from '../../src/leginondb.js';
+import { useHarness } from '../helpers/harness.js';
+
+const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
+
+describe('bufferctl buffer-host, against leginondb in MariaDB', () => {
+  const env = useHarness('bufferhost');
+  const bufferctl = (...args: string[]) =>
+    execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'buffer-host', ...args], { reject: false });
+
+  it('disables and re-enables the pair, printing before and after', async () => {
+    const off = await bufferctl('disable', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1');
+    assert.equal(off.exitCode, 0, off.stderr);
+    assert.match(off.stdout, /was enabled, base path .*; now DISABLED/);
+    assert.equal((await listBufferHostAssignments(env.h.db, 'sim-k3'))[0]?.disabled, true);
+
+    const on = await bufferctl('enable', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1');
+    assert.match(on.stdout, /was DISABLED.*; now enabled/);
+    const shown = await bufferctl('show');
+    assert.match(shown.stdout, /sim-k3 \(camera SimK3, id \d+\) -> buffer1: enabled/);
+  });
+
+  it('setup with a new base path adds the setting, and refuses bad input with a clear message', async () => {
+    const moved = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', '/bufferdata/new', '--append-full-head');
+    assert.match(moved.stdout, /now enabled, base path \/bufferdata\/new, append full head/);
+    const unknown = await bufferctl('setup', '--camera-host', 'no-such-pc', '--buffer-host', 'buffer1', '--base-path', '/x');
+    assert.equal(unknown.exitCode, 2);
+    assert.match(unknown.stderr, /no InstrumentData row has hostname "no-such-pc"/);
+    const relative = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', 'frames');
+    assert.equal(relative.exitCode, 2);
+    assert.match(relative.stderr, /must be absolute/);
+  });
+});
