@@ -2,6 +2,7 @@
  * Activities of an archive queue: copy a verified buffer copy to primary storage (GPFS) and prove the copy.
  * They run on a buffer host's archive worker, which sees both that host's buffer and the archive mount.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../src/config.js';
 import { copyVerified } from '../src/copy.js';
@@ -9,6 +10,7 @@ import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
 import type { FileFingerprint } from '../src/movie.js';
 import { conflictFileName } from '../src/names.js';
+import { applyOwnership } from '../src/ownership.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
 
 export interface ArchiveDeps {
@@ -26,6 +28,10 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
     async archiveMovie(input: { bufferPath: string; archiveDir: string; movieFileName: string; suffix: string; fingerprint: FileFingerprint }) {
       const bufferPath = await confineReal(bufferRoot, input.bufferPath).catch(refuseUnsafe);
       const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
+      // Archive copies get the owner and mode of the buffer copy and its folder, as transfermonitor.sh did.
+      const [bufferFile, bufferFolder] = await Promise.all([stat(bufferPath), stat(path.dirname(bufferPath))]);
+      const chownEnabled = config.ownership.chown;
+      await applyOwnership(folder, bufferFolder.mode & 0o7777, bufferFolder, chownEnabled);
       for (let attempt = 0; ; attempt++) {
         const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
         const archivePath = path.join(folder, name);
@@ -37,6 +43,7 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
           logger.warn({ archivePath, bufferPath }, 'a different file already has this name in the archive; keeping both');
           continue;
         }
+        if (outcome.kind === 'copied') await applyOwnership(archivePath, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
         logger.info({ archivePath, outcome: outcome.kind }, 'archived and verified');
         return {
           archivePath,

@@ -18,6 +18,8 @@ import {
 import type { Logger } from '../src/logger.js';
 import type { FileFingerprint, SourceIdentity } from '../src/movie.js';
 import { conflictFileName, leginonMovieFileName } from '../src/names.js';
+import { isInside } from '../src/paths.js';
+import { applyOwnership, parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { chooseImage, planDestination } from '../src/routing.js';
 import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
 
@@ -45,8 +47,7 @@ export type LeginonLookup =
       bufferDir: string;
       archiveDir: string;
       bufferIsArchive: boolean;
-      uid: number | null;
-      gid: number | null;
+      owner: Owner | null;
     }
   | { kind: 'not-found'; detail: string }
   | { kind: 'refused'; detail: string };
@@ -81,16 +82,19 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       lookBackDays: number;
     }): Promise<LeginonLookup> {
       const matches = await findImagesByFramesName(db, input.framesName, input.cameraHost, input.lookBackDays);
-      const image = chooseImage(matches);
-      if (!image) {
-        return {
-          kind: 'not-found',
-          detail:
-            matches.length === 0
-              ? `no Leginon image has frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`
-              : `all ${matches.length} images with frames name ${JSON.stringify(input.framesName)} are aligned re-saves`,
-        };
+      const choice = chooseImage(matches, config.leginon.destinationHead);
+      const where = `frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`;
+      if (choice.kind === 'none') {
+        const detail =
+          choice.reason === 'no-image'
+            ? `no Leginon image has ${where}`
+            : `all ${choice.count} Leginon images with ${where} are aligned re-saves`;
+        return { kind: 'not-found', detail };
       }
+      if (choice.kind === 'not-ours') {
+        return { kind: 'refused', detail: `${choice.detail} (${where}): another server's movie, left on the camera` };
+      }
+      const image = choice.image;
       const bufferHostRow = await findEnabledBufferHost(db, image.cameraInstrumentId);
       const stored = bufferHostRow ? await findBufferFramePath(db, image.session.id, bufferHostRow.id) : undefined;
       const plan = planDestination(image.session, bufferHostRow, stored);
@@ -113,8 +117,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           bufferDir,
           archiveDir,
           bufferIsArchive: plan.bufferIsArchive,
-          uid: image.session.uid,
-          gid: image.session.gid,
+          owner: await sessionOwner(image.session),
         };
       } catch (error) {
         if (isUnsafe(error)) return { kind: 'refused', detail: error.message };
@@ -133,10 +136,16 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       movieFileName: string;
       suffix: string;
       fingerprint: FileFingerprint;
+      owner: Owner | null;
     }) {
       const root = input.bufferIsArchive ? config.archive.root : bufferHost.root;
       const stagedPath = await confineReal(bufferHost.root, input.stagedPath).catch(refuseUnsafe);
       const folder = await ensureFolderInside(root, input.bufferDir).catch(refuseUnsafe);
+      const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
+      // The frame folder and the session folder above it belong to the session's owner, as Leginon makes them.
+      for (const owned of [folder, path.dirname(folder)].filter((f) => isInside(root, f))) {
+        await applyOwnership(owned, parseMode(folderMode), input.owner, chownEnabled);
+      }
       for (let attempt = 0; ; attempt++) {
         const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
         const bufferPath = path.join(folder, name);
@@ -156,6 +165,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           continue;
         }
         const outcome: PlaceOutcome = attempt === 0 ? result : 'kept-both';
+        if (result === 'moved') await applyOwnership(bufferPath, parseMode(fileMode), input.owner, chownEnabled);
         logger.info({ bufferPath, outcome }, 'placed in session folder');
         return { bufferPath, outcome, attempt: currentAttempt() };
       }

@@ -80,9 +80,19 @@ export const ConfigSchema = z
     leginon: z
       .strictObject({
         lookBackDays: z.number().positive().default(10),
+        /** Only sessions whose frame path lies under this folder are this server's (rawtransfer's --destination_head). */
+        destinationHead: absolutePath.optional(),
         /** How long a movie waits for its Leginon row before it is parked (rawtransfer's cleanup delay). */
         grace: duration('20m'),
         lookupInterval: duration('30s'),
+      })
+      .prefault({}),
+    ownership: z
+      .strictObject({
+        /** Give buffer and archive copies the session's owner (SessionData uid/gid, else the image path's owner); needs root. */
+        chown: z.boolean().default(true),
+        fileMode: z.string().regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode such as "0640"' }).default('0640'),
+        folderMode: z.string().regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode such as "0750"' }).default('0750'),
       })
       .prefault({}),
     expiry: z

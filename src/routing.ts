@@ -5,14 +5,35 @@
 import type { BufferHostRow, ImageMatch, SessionRow } from './leginondb.js';
 import { bufferFramePathFromBase, sessionFramePath } from './paths.js';
 
+export type ImageChoice =
+  | { kind: 'chosen'; image: ImageMatch }
+  | { kind: 'none'; reason: 'no-image' | 'all-aligned-resaves'; count: number }
+  /** Images exist, but only in sessions outside this server's destination head: another server's movie. */
+  | { kind: 'not-ours'; detail: string };
+
+const underHead = (head: string, image: ImageMatch) => {
+  const framePath = sessionFramePath(image.session);
+  return framePath !== undefined && (framePath === head || framePath.startsWith(head.endsWith('/') ? head : `${head}/`));
+};
+
 /**
- * rawtransfer's choice among images sharing one `frames name`: a single match is taken as it is; of several,
- * those whose camera record has `align frames` set (Leginon's aligned re-saves) are skipped and the first
- * left is taken.
+ * rawtransfer's choice among images sharing one `frames name`: of several, those whose camera record has
+ * `align frames` set (Leginon's aligned re-saves) are skipped; with a destination head, sessions whose frame
+ * path lies outside it are skipped; the first left is taken. A single match is taken as it is, unless it is
+ * outside the destination head.
  */
-export function chooseImage(matches: ImageMatch[]): ImageMatch | undefined {
-  if (matches.length <= 1) return matches[0];
-  return matches.find((m) => !m.alignFrames);
+export function chooseImage(matches: ImageMatch[], destinationHead?: string): ImageChoice {
+  if (matches.length === 0) return { kind: 'none', reason: 'no-image', count: 0 };
+  const candidates = matches.length === 1 ? matches : matches.filter((m) => !m.alignFrames);
+  if (candidates.length === 0) {
+    return { kind: 'none', reason: 'all-aligned-resaves', count: matches.length };
+  }
+  const ours = destinationHead ? candidates.filter((m) => underHead(destinationHead, m)) : candidates;
+  if (ours.length === 0) {
+    const sessions = [...new Set(candidates.map((m) => m.session.name))].join(', ');
+    return { kind: 'not-ours', detail: `the frame path of session ${sessions} lies outside the destination head ${destinationHead}` };
+  }
+  return { kind: 'chosen', image: ours[0]! };
 }
 
 export type DestinationPlan =

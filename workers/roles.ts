@@ -43,6 +43,9 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   const has = (role: Role) => selection.roles.includes(role);
   const bufferHosts = pick(config.bufferHosts, selection.bufferHosts, 'buffer host');
   const cameras = pick(config.cameras, selection.cameras, 'camera');
+  if ((has('io') || has('archive')) && config.ownership.chown && process.getuid?.() !== 0) {
+    throw new Error('ownership.chown is on, which needs root: run the io and archive workers as root, or set ownership.chown to false');
+  }
   const connection = await connectWorkerConnection(config);
   const workers: Worker[] = [];
   let db: Db | undefined;

@@ -126,6 +126,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       movieFileName: found.movieFileName,
       suffix: input.suffix,
       fingerprint: copied.fingerprint,
+      owner: found.owner,
     }),
   );
   status.attempts.placeInSession = placed.attempt;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fingerprintFile } from '../../src/copy.js';
@@ -57,6 +57,24 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
       assert.equal(existsSync(movie.cameraFile), false);
     } finally {
       await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 0');
+    }
+  });
+
+  it('gives buffer and archive copies the session owner and group-readable modes', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('chown needs root');
+    await env.h.db.query('UPDATE `SessionData` SET `uid` = 4321, `gid` = 8765');
+    try {
+      const movie = await env.h.microscope.acquire({ bytes: 100_000 });
+      const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+      const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
+      for (const file of [archived.archive!.path, ...(archived.stage === 'archived' ? [archived.buffer!.path] : [])]) {
+        const info = statSync(file);
+        assert.deepEqual([info.uid, info.gid, info.mode & 0o777], [4321, 8765, 0o640], file);
+        const folder = statSync(path.dirname(file));
+        assert.deepEqual([folder.uid, folder.gid, folder.mode & 0o777], [4321, 8765, 0o750], path.dirname(file));
+      }
+    } finally {
+      await env.h.db.query('UPDATE `SessionData` SET `uid` = NULL, `gid` = NULL');
     }
   });
 });

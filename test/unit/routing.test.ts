@@ -14,14 +14,24 @@ const image = (imageId: number, alignFrames: boolean): ImageMatch => ({
 });
 
 describe('chooseImage', () => {
+  const chosenId = (choice: ReturnType<typeof chooseImage>) => (choice.kind === 'chosen' ? choice.image.imageId : choice.kind);
+
   it('takes a single match as it is, even an aligned re-save', () => {
-    assert.equal(chooseImage([image(1, true)])?.imageId, 1);
+    assert.equal(chosenId(chooseImage([image(1, true)])), 1);
   });
 
   it('of several, skips aligned re-saves and takes the first left', () => {
-    assert.equal(chooseImage([image(1, true), image(2, false), image(3, false)])?.imageId, 2);
-    assert.equal(chooseImage([image(1, true), image(2, true)]), undefined);
-    assert.equal(chooseImage([]), undefined);
+    assert.equal(chosenId(chooseImage([image(1, true), image(2, false), image(3, false)])), 2);
+    assert.deepEqual(chooseImage([image(1, true), image(2, true)]), { kind: 'none', reason: 'all-aligned-resaves', count: 2 });
+    assert.deepEqual(chooseImage([]), { kind: 'none', reason: 'no-image', count: 0 });
+  });
+
+  it('with a destination head, takes only sessions whose frame path lies under it', () => {
+    const elsewhere = { ...image(5, false), session: { ...session, name: 'other', framePath: '/archive2/frames/x' } };
+    assert.equal(chosenId(chooseImage([elsewhere, image(6, false)], '/data/frames')), 6);
+    assert.equal(chosenId(chooseImage([image(6, false)], '/data/frames/')), 6);
+    assert.equal(chooseImage([elsewhere], '/data/frames').kind, 'not-ours');
+    assert.equal(chooseImage([image(6, false)], '/data/fra').kind, 'not-ours', 'whole components only');
   });
 });
 
