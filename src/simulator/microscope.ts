@@ -32,6 +32,9 @@ export interface AcquireOptions {
   format?: 'tif' | 'mrc' | 'eer';
   /** Insert the Leginon rows this long after the file is complete; null: never. */
   rowDelayMs?: number | null;
+  /** Override the generated names (tests of odd and hostile names). */
+  framesName?: string;
+  imageFilename?: string;
 }
 
 export interface AcquiredMovie {
@@ -111,8 +114,8 @@ export class SimulatedMicroscope {
   /** Takes one exposure: the movie file appears and grows, then Leginon records the image. */
   async acquire(options: AcquireOptions): Promise<AcquiredMovie> {
     this.counter++;
-    const framesName = gatanFramesName(new Date(), this.counter);
-    const imageFilename = `${this.options.session.name}_${pad(this.counter, 5)}hln_${pad(this.counter, 5)}esn`;
+    const framesName = options.framesName ?? gatanFramesName(new Date(), this.counter);
+    const imageFilename = options.imageFilename ?? `${this.options.session.name}_${pad(this.counter, 5)}hln_${pad(this.counter, 5)}esn`;
     const cameraFile = path.join(this.options.cameraRoot, `${framesName}.${options.format ?? 'tif'}`);
     await writeGrowingFile(cameraFile, options.bytes, options.writeMs ?? 0, this.counter);
     const rowDelayMs = options.rowDelayMs === undefined ? 0 : options.rowDelayMs;

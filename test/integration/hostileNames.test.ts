@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { movieWorkflowId } from '../../src/operatorNames.js';
+import { ROLES } from '../../workers/roles.js';
+import { useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
+
+describe('odd and hostile names from the camera and from leginondb', () => {
+  const env = useHarness('hostile', { roles: ROLES });
+
+  async function ingest(framesName: string, imageFilename: string) {
+    const movie = await env.h.microscope.acquire({ bytes: 64 * 1024, framesName, imageFilename });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', framesName));
+    await waitUntil(() => handle.describe(), `the watcher to start ${JSON.stringify(framesName)}`);
+    return { movie, handle };
+  }
+
+  it('takes spaces and non-ASCII letters in frames names and filenames as they are', async () => {
+    const { movie, handle } = await ingest('my movie é 01', 'sess ü_00001hln');
+    const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
+    assert.equal(path.basename(archived.archive!.path), 'sess ü_00001hln.frames.tif');
+    assert.equal(existsSync(archived.archive!.path), true);
+    assert.equal(existsSync(movie.cameraFile), false);
+  });
+
+  for (const [label, filename, reason] of [
+    ['a path that climbs out of the session folder', '../../../etc/evil', /slash/],
+    ['a newline', 'line\nbreak', /control character/],
+    ['a name longer than 255 bytes', 'x'.repeat(250), /longer than 255 bytes/],
+  ] as const) {
+    it(`parks a movie whose Leginon filename has ${label}, deleting nothing`, async () => {
+      const framesName = `hostile ${label.length}`;
+      const { movie, handle } = await ingest(framesName, filename);
+      const parked = await waitForStage(handle, ['parked']);
+      assert.match(parked.detail ?? '', reason);
+      assert.match(parked.detail ?? '', /Nothing was deleted/);
+      assert.equal(existsSync(movie.cameraFile), true, 'camera file kept');
+      assert.ok(!readdirSync(env.h.dirs.archive, { recursive: true }).some((f) => String(f).includes('evil')));
+    });
+  }
+
+  it('parks a movie whose BufferFramePathData points outside the buffer root', async () => {
+    await env.h.db.query("UPDATE `BufferFramePathData` SET `buffer frame path` = '/etc'");
+    try {
+      const { movie, handle } = await ingest('outside root 01', 'sess_outside');
+      const parked = await waitForStage(handle, ['parked']);
+      assert.match(parked.detail ?? '', /outside the configured root/);
+      assert.equal(existsSync(movie.cameraFile), true);
+      assert.equal(existsSync('/etc/sess_outside.frames.tif'), false);
+    } finally {
+      await env.h.db.query('DELETE FROM `BufferFramePathData`');
+    }
+  });
+});
