@@ -2,7 +2,7 @@
  * Activities of an archive queue: copy a verified buffer copy to primary storage (GPFS) and prove the copy.
  * They run on a buffer host's archive worker, which sees both that host's buffer and the archive mount.
  */
-import { stat } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../src/config.js';
 import { copyVerified } from '../src/copy.js';
@@ -12,6 +12,13 @@ import type { FileFingerprint } from '../src/movie.js';
 import { conflictFileName } from '../src/names.js';
 import { applyOwnership } from '../src/ownership.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
+
+/** One line per archived movie in the archive session folder, as transfermonitor.sh kept. */
+export const TRANSFER_LOG = 'transfer.log';
+
+export function transferLogLine(at: Date, fileName: string, fingerprint: FileFingerprint, from: string): string {
+  return `${at.toISOString()}\tarchived and verified\t${fileName}\t${fingerprint.bytes} B\txxh3-64 ${fingerprint.hash}\tfrom ${from}\n`;
+}
 
 export interface ArchiveDeps {
   config: Config;
@@ -43,7 +50,10 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
           logger.warn({ archivePath, bufferPath }, 'a different file already has this name in the archive; keeping both');
           continue;
         }
-        if (outcome.kind === 'copied') await applyOwnership(archivePath, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
+        if (outcome.kind === 'copied') {
+          await applyOwnership(archivePath, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
+          await appendFile(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, outcome.fingerprint, bufferPath));
+        }
         logger.info({ archivePath, outcome: outcome.kind }, 'archived and verified');
         return {
           archivePath,

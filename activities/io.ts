@@ -172,11 +172,54 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     },
 
     /**
+     * Clears a camera file that Leginon never recorded off the camera's watched folder, as rawtransfer did with
+     * "bad files": into the hidden holding folder, or (unknownFiles: delete) off the camera altogether, which is
+     * safe only because its verified copy stays in the buffer's staging folder.
+     */
+    async setAsideUnknownMovie(input: { cameraHost: string; sourcePath: string; stagedPath: string; fingerprint: FileFingerprint }) {
+      const camera = cameraConfig(config, input.cameraHost);
+      const sourcePath = await confineReal(camera.root, input.sourcePath).catch(refuseUnsafe);
+      const staged = await fingerprintFile(input.stagedPath);
+      if (staged.hash !== input.fingerprint.hash || staged.bytes !== input.fingerprint.bytes) {
+        throw new Error(`staged copy ${input.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
+      }
+      if (config.leginon.unknownFiles === 'delete') {
+        await unlink(sourcePath).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+        logger.warn({ sourcePath, stagedPath: input.stagedPath }, 'no Leginon row: camera file deleted, verified copy kept in staging');
+        return { cameraPath: undefined, detail: `deleted from the camera; its verified copy is ${input.stagedPath}` };
+      }
+      const holding = await ensureFolderInside(camera.root, path.join(camera.root, config.leginon.holdingFolder));
+      for (let attempt = 0; ; attempt++) {
+        const base = path.basename(sourcePath);
+        const heldPath = path.join(holding, attempt === 0 ? base : `${base}.conflict-${attempt}`);
+        const result = await moveNoClobber(sourcePath, heldPath, input.fingerprint).catch(async (error: NodeJS.ErrnoException) => {
+          // Moved by an earlier attempt that could not report.
+          if (error.code === 'ENOENT' && (await fingerprintFile(heldPath).catch(() => undefined))?.hash === input.fingerprint.hash) {
+            return 'already-present' as const;
+          }
+          throw error;
+        });
+        if (result === 'destination-differs') continue;
+        logger.warn({ sourcePath, heldPath }, 'no Leginon row: camera file moved to the holding folder');
+        return { cameraPath: heldPath, detail: `moved on the camera to ${heldPath}` };
+      }
+    },
+
+    /**
      * Deletes the camera file, which is only done once its buffer copy is verified and placed. A camera file
      * that changed since it was copied is a different file: it is left alone and reported.
      */
-    async freeCamera(input: { sourcePath: string; source: SourceIdentity; bufferPath: string; fingerprint: FileFingerprint }) {
-      const camera = await sourceIdentity(input.sourcePath).catch((error: NodeJS.ErrnoException) => {
+    async freeCamera(input: {
+      cameraHost: string;
+      sourcePath: string;
+      source: SourceIdentity;
+      bufferPath: string;
+      fingerprint: FileFingerprint;
+    }) {
+      const sourcePath = await confineReal(cameraConfig(config, input.cameraHost).root, input.sourcePath).catch(refuseUnsafe);
+      const camera = await sourceIdentity(sourcePath).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
         throw error;
       });
@@ -184,7 +227,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       if (camera.bytes !== input.source.bytes || camera.mtimeMs !== input.source.mtimeMs) {
         return {
           freed: false,
-          detail: `camera file ${input.sourcePath} changed after it was copied (now ${camera.bytes} B); left on the camera`,
+          detail: `camera file ${sourcePath} changed after it was copied (now ${camera.bytes} B); left on the camera`,
           attempt: currentAttempt(),
         };
       }
@@ -192,31 +235,33 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       if (buffered.size !== input.fingerprint.bytes) {
         throw new Error(`buffer copy ${input.bufferPath} has ${buffered.size} B, expected ${input.fingerprint.bytes} B; camera file kept`);
       }
-      await unlink(input.sourcePath);
-      logger.info({ sourcePath: input.sourcePath }, 'camera file deleted after verified copy');
+      await unlink(sourcePath);
+      logger.info({ sourcePath }, 'camera file deleted after verified copy');
       return { freed: true, attempt: currentAttempt() };
     },
 
     /** Deletes the buffer copy only after the archive copy is read back in full and matches. */
     async expireBufferCopy(input: { bufferPath: string; archivePath: string; fingerprint: FileFingerprint }) {
-      const archived = await fingerprintFile(input.archivePath).catch((error: NodeJS.ErrnoException) => {
+      const bufferPath = await confineReal(bufferHost.root, input.bufferPath).catch(refuseUnsafe);
+      const archivePath = await confineReal(config.archive.root, input.archivePath).catch(refuseUnsafe);
+      const archived = await fingerprintFile(archivePath).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
         throw error;
       });
       if (!archived) {
-        return { deleted: false, detail: `archive copy ${input.archivePath} is missing`, attempt: currentAttempt() };
+        return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
       }
       if (archived.hash !== input.fingerprint.hash || archived.bytes !== input.fingerprint.bytes) {
         return {
           deleted: false,
-          detail: `archive copy ${input.archivePath} differs (${archived.hash}/${archived.bytes} B, expected ${input.fingerprint.hash}/${input.fingerprint.bytes} B)`,
+          detail: `archive copy ${archivePath} differs (${archived.hash}/${archived.bytes} B, expected ${input.fingerprint.hash}/${input.fingerprint.bytes} B)`,
           attempt: currentAttempt(),
         };
       }
-      await unlink(input.bufferPath).catch((error: NodeJS.ErrnoException) => {
+      await unlink(bufferPath).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
-      logger.info({ bufferPath: input.bufferPath, archivePath: input.archivePath }, 'buffer copy expired');
+      logger.info({ bufferPath, archivePath }, 'buffer copy expired');
       return { deleted: true, attempt: currentAttempt() };
     },
   };

@@ -85,6 +85,16 @@ export const ConfigSchema = z
         /** How long a movie waits for its Leginon row before it is parked (rawtransfer's cleanup delay). */
         grace: duration('20m'),
         lookupInterval: duration('30s'),
+        /**
+         * A camera file still without a Leginon row after the grace period is moved into this hidden folder of
+         * the camera share ('hold'), or deleted from the camera ('delete': its verified copy stays in the buffer's
+         * staging folder). Either way the movie is parked for an operator.
+         */
+        unknownFiles: z.enum(['hold', 'delete']).default('hold'),
+        holdingFolder: z
+          .string()
+          .regex(/^\.[^/]+$/, { message: 'expected a hidden folder name such as ".unknown-frames"' })
+          .default('.unknown-frames'),
       })
       .prefault({}),
     ownership: z

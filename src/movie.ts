@@ -51,7 +51,17 @@ export interface MovieStatus {
   cameraHost: string;
   bufferHost: string;
   archiveTarget: string;
-  camera: { fileName: string; framesName: string; path?: string; bytes?: number; mtimeMs?: number; freed?: boolean };
+  camera: {
+    fileName: string;
+    framesName: string;
+    /** Where the camera file is now (it moves to the holding folder when Leginon never recorded it). */
+    path?: string;
+    bytes?: number;
+    mtimeMs?: number;
+    freed?: boolean;
+    /** Set when the file was moved to the holding folder or deleted from the camera for want of a Leginon row. */
+    setAside?: string;
+  };
   leginon?: { session: string; imageClass: string; imageId: number; filename: string };
   lookups: number;
   fingerprint?: FileFingerprint & { algorithm: string };

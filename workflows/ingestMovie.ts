@@ -137,7 +137,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   enter('freeing-camera');
   const freed = await io.freeCamera({
-    sourcePath: copied.sourcePath,
+    cameraHost: input.cameraHost,
+    sourcePath: status.camera.path ?? copied.sourcePath,
     source: copied.source,
     bufferPath: placed.bufferPath,
     fingerprint: copied.fingerprint,
@@ -160,7 +161,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     await sleep(settings.expiryAfterMs);
     await waitWhileHeld();
     enter('expiring');
-    const expired = await io.expireBufferCopy({ bufferPath: placed.bufferPath, archivePath, fingerprint: copied.fingerprint });
+    const expired = await parkOnRefusal(() => io.expireBufferCopy({ bufferPath: placed.bufferPath, archivePath, fingerprint: copied.fingerprint }));
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {
       enter('expired');
@@ -186,7 +187,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       if (lookup.kind === 'refused') {
         await park(`refused: ${lookup.detail}`);
       } else if (waitedMs >= settings.leginonGraceMs) {
-        await park(`${lookup.detail}, after waiting ${Math.round(waitedMs / 1000)} s for the row`);
+        const setAside = status.camera.setAside ?? (await setAsideUnknownMovie());
+        await park(`${lookup.detail}, after waiting ${Math.round(waitedMs / 1000)} s for the row; the camera file was ${setAside}`);
         waitedMs = 0;
       } else {
         status.detail = `${lookup.detail}; looking again (Leginon may not have written it yet)`;
@@ -194,6 +196,19 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         waitedMs += settings.leginonLookupIntervalMs;
       }
     }
+  }
+
+  /** Clears an unrecorded camera file off the watched folder (kept in a hidden folder, or in staging). */
+  async function setAsideUnknownMovie(): Promise<string> {
+    const setAside = await io.setAsideUnknownMovie({
+      cameraHost: input.cameraHost,
+      sourcePath: copied.sourcePath,
+      stagedPath: copied.stagedPath,
+      fingerprint: copied.fingerprint,
+    });
+    status.camera.path = setAside.cameraPath;
+    status.camera.setAside = setAside.detail;
+    return setAside.detail;
   }
 
   async function waitWhileHeld() {

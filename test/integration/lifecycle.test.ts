@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fingerprintFile } from '../../src/copy.js';
@@ -26,6 +26,8 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     assert.equal(archived.leginon?.filename, movie.imageFilename);
     assert.equal(existsSync(movie.cameraFile), false, 'camera file is deleted once the copy is verified');
     assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint);
+    const transferLog = readFileSync(path.join(path.dirname(archiveFile), 'transfer.log'), 'utf8');
+    assert.match(transferLog, new RegExp(`archived and verified\t${movie.imageFilename}\.frames\.tif\t${5 * 1024 * 1024 + 123} B\txxh3-64 ${sourceFingerprint.hash}`));
 
     const expired = await waitForStage(handle, ['expired'], 30_000);
     assert.equal(existsSync(bufferFile), false, 'buffer copy removed after expiry');

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fingerprintFile } from '../../src/copy.js';
 import { describe, it } from 'node:test';
 import { movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
 import { ROLES } from '../../workers/roles.js';
@@ -22,19 +24,22 @@ describe('a movie whose Leginon row is late or missing', () => {
     assert.equal(status.stageTimes.parked, undefined, 'never parked');
   });
 
-  it('parks a movie with no row after the grace period, keeps the camera file, and resumes on retry', async () => {
+  it('parks a movie with no row after the grace period, moves the camera file to the holding folder, and resumes on retry', async () => {
     const movie = await env.h.microscope.acquire({ bytes: 512 * 1024, rowDelayMs: null });
     const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
     const parked = await waitForStage(handle, ['parked']);
+    const heldPath = path.join(path.dirname(movie.cameraFile), '.unknown-frames', path.basename(movie.cameraFile));
     assert.match(parked.detail ?? '', /no Leginon image has frames name/);
+    assert.match(parked.detail ?? '', new RegExp(`moved on the camera to ${heldPath}`));
     assert.match(parked.detail ?? '', /signal retry/);
-    assert.equal(existsSync(movie.cameraFile), true, 'the camera file is not deleted');
-    assert.equal(parked.camera.freed, undefined);
+    assert.equal(parked.camera.path, heldPath);
+    assert.equal(existsSync(movie.cameraFile), false, 'off the watched folder');
+    assert.equal((await fingerprintFile(heldPath)).hash, parked.fingerprint?.hash, 'kept, whole, in the holding folder');
 
     await env.h.microscope.recordImage(movie.framesName, movie.imageFilename);
     await handle.signal(SIGNALS.retry);
     const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
     assert.equal(archived.leginon?.filename, movie.imageFilename);
-    assert.equal(existsSync(movie.cameraFile), false);
+    assert.equal(existsSync(heldPath), false, 'freed from the holding folder once placed');
   });
 });
