@@ -43,3 +43,21 @@ describe('a movie whose Leginon row is late or missing', () => {
     assert.equal(existsSync(heldPath), false, 'freed from the holding folder once placed');
   });
 });
+
+describe('unknownFiles: delete', () => {
+  const env = useHarness('parkdelete', { roles: ROLES, overrides: { leginon: { grace: '2s', lookupInterval: '500ms', unknownFiles: 'delete' } } });
+
+  it('deletes an unrecorded camera file only because its verified copy stays in staging, and still resumes', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 256 * 1024, rowDelayMs: null });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const parked = await waitForStage(handle, ['parked']);
+    assert.match(parked.detail ?? '', /deleted from the camera; its verified copy is/);
+    assert.equal(existsSync(movie.cameraFile), false);
+    assert.equal((await fingerprintFile(parked.buffer!.path)).hash, parked.fingerprint?.hash, 'the staged copy holds the movie');
+
+    await env.h.microscope.recordImage(movie.framesName, movie.imageFilename);
+    await handle.signal(SIGNALS.retry);
+    const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
+    assert.equal((await fingerprintFile(archived.archive!.path)).hash, parked.fingerprint?.hash);
+  });
+});
