@@ -8,9 +8,9 @@ import type { Config } from '../src/config.js';
 import { copyVerified } from '../src/copy.js';
 import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
-import type { FileFingerprint } from '../src/movie.js';
-import { conflictFileName } from '../src/names.js';
+import type { FileFingerprint, PlacedPart } from '../src/movie.js';
 import { applyOwnership } from '../src/ownership.js';
+import { publishPart, type Published } from '../src/publish.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
 
 /** One line per archived movie in the archive session folder, as transfermonitor.sh kept. */
@@ -29,38 +29,38 @@ export interface ArchiveDeps {
 export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveDeps) {
   return {
     /**
-     * Copies the buffer copy into the session's archive folder under its Leginon name. The bytes read must hash
-     * to the fingerprint taken off the camera, so a buffer copy that rotted is caught here, not archived.
+     * Copies a movie's buffer copies into the session's archive folder under their Leginon names. The bytes read
+     * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
-    async archiveMovie(input: { bufferPath: string; archiveDir: string; movieFileName: string; suffix: string; fingerprint: FileFingerprint }) {
-      const bufferPath = await confineReal(bufferRoot, input.bufferPath).catch(refuseUnsafe);
+    async archiveMovie(input: { buffer: PlacedPart[]; archiveDir: string; filename: string }) {
       const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
-      // Archive copies get the owner and mode of the buffer copy and its folder, as transfermonitor.sh did.
-      const [bufferFile, bufferFolder] = await Promise.all([stat(bufferPath), stat(path.dirname(bufferPath))]);
       const chownEnabled = config.ownership.chown;
-      await applyOwnership(folder, bufferFolder.mode & 0o7777, bufferFolder, chownEnabled);
-      for (let attempt = 0; ; attempt++) {
-        const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
-        const archivePath = path.join(folder, name);
-        const outcome = await copyVerified(bufferPath, archivePath, {
-          expected: input.fingerprint,
-          onProgress: heartbeatProgress(),
+      const progress = heartbeatProgress();
+      const archived: Published[] = [];
+      let bytesBefore = 0;
+      for (const part of input.buffer) {
+        const bufferPath = await confineReal(bufferRoot, part.path).catch(refuseUnsafe);
+        // Archive copies get the owner and mode of the buffer copy and its folder, as transfermonitor.sh did.
+        const [bufferFile, bufferFolder] = await Promise.all([stat(bufferPath), stat(path.dirname(bufferPath))]);
+        await applyOwnership(folder, bufferFolder.mode & 0o7777, bufferFolder, chownEnabled);
+        const published = await publishPart(folder, input.filename, part, async (target) => {
+          const outcome = await copyVerified(bufferPath, target, {
+            expected: part.fingerprint,
+            onProgress: (n) => progress(bytesBefore + n),
+          });
+          return outcome.kind === 'copied' ? 'done' : outcome.kind;
         });
-        if (outcome.kind === 'destination-differs') {
-          logger.warn({ archivePath, bufferPath }, 'a different file already has this name in the archive; keeping both');
-          continue;
+        bytesBefore += part.fingerprint.bytes;
+        if (published.outcome === 'done') {
+          await applyOwnership(published.path, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
+          const name = path.relative(folder, published.path);
+          await appendFile(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, part.fingerprint, bufferPath));
         }
-        if (outcome.kind === 'copied') {
-          await applyOwnership(archivePath, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
-          await appendFile(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, outcome.fingerprint, bufferPath));
-        }
-        logger.info({ archivePath, outcome: outcome.kind }, 'archived and verified');
-        return {
-          archivePath,
-          outcome: attempt === 0 ? outcome.kind : ('kept-both' as const),
-          attempt: currentAttempt(),
-        };
+        if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
+        archived.push(published);
       }
+      logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
+      return { parts: archived, attempt: currentAttempt() };
     },
   };
 }

@@ -3,11 +3,11 @@
  * the buffer disk. Each is thin: paths are checked against the configured roots, the work is done by the pure
  * and engine modules in src/.
  */
-import { stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { cameraConfig, type BufferHostConfig, type Config } from '../src/config.js';
 import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, sourceIdentity } from '../src/copy.js';
-import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
+import { confineReal, ensureFolderInside, removeEmptyFolders } from '../src/fsGuards.js';
 import {
   findBufferFramePath,
   findEnabledBufferHost,
@@ -16,10 +16,11 @@ import {
   type Db,
 } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
-import type { FileFingerprint, SourceIdentity } from '../src/movie.js';
-import { conflictFileName, leginonMovieFileName } from '../src/names.js';
+import type { CopiedPart, MoviePart, PlacedPart, SourceIdentity } from '../src/movie.js';
+import { leginonMovieFileName, sidecarName } from '../src/names.js';
 import { isInside } from '../src/paths.js';
 import { applyOwnership, parseMode, sessionOwner, type Owner } from '../src/ownership.js';
+import { publishPart, type Published } from '../src/publish.js';
 import { chooseImage, planDestination } from '../src/routing.js';
 import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
 
@@ -52,26 +53,52 @@ export type LeginonLookup =
   | { kind: 'not-found'; detail: string }
   | { kind: 'refused'; detail: string };
 
-export type PlaceOutcome = 'moved' | 'already-present' | 'kept-both';
+/** The parts of a camera entry: a movie file and its sidecar, or every file of a DE frames folder. */
+async function listParts(cameraRoot: string, fileName: string, suffix: string, framesName: string): Promise<MoviePart[]> {
+  const entry = await stat(path.join(cameraRoot, fileName));
+  if (entry.isDirectory()) {
+    const files = (await readdir(path.join(cameraRoot, fileName), { withFileTypes: true }))
+      .filter((f) => f.isFile() && !f.name.startsWith('.'))
+      .map((f) => f.name)
+      .sort();
+    if (files.length === 0) throw new Error(`DE frames folder ${fileName} is empty`);
+    return files.map((name) => ({ source: path.join(fileName, name), targetSuffix: `${suffix}/${name}` }));
+  }
+  const parts: MoviePart[] = [{ source: fileName, targetSuffix: suffix }];
+  const sidecar = sidecarName(framesName);
+  if (await stat(path.join(cameraRoot, sidecar)).then((s) => s.isFile(), () => false)) {
+    parts.push({ source: sidecar, targetSuffix: '.frames.xml' });
+  }
+  return parts;
+}
+
+const ignoreMissing = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'ENOENT') throw error;
+};
 
 export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
   return {
-    async copyFromCamera(input: { cameraHost: string; fileName: string }) {
+    /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
+    async copyFromCamera(input: { cameraHost: string; fileName: string; framesName: string; suffix: string }) {
       const camera = cameraConfig(config, input.cameraHost);
-      const sourcePath = await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
+      await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
+      const parts = await listParts(camera.root, input.fileName, input.suffix, input.framesName);
       const staging = await ensureFolderInside(bufferHost.root, stagingFolder(bufferHost.root, input.cameraHost));
-      const stagedPath = path.join(staging, input.fileName);
-      // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
-      await unlink(stagedPath).catch(() => undefined);
-      const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: heartbeatProgress() });
-      logger.info({ sourcePath, stagedPath, ...outcome.fingerprint }, 'copied from camera and verified');
-      return {
-        sourcePath,
-        stagedPath,
-        source: outcome.source,
-        fingerprint: { ...outcome.fingerprint, algorithm: HASH_ALGORITHM },
-        attempt: currentAttempt(),
-      };
+      const progress = heartbeatProgress();
+      const copied: CopiedPart[] = [];
+      let bytesBefore = 0;
+      for (const part of parts) {
+        const sourcePath = await confineReal(camera.root, part.source).catch(refuseUnsafe);
+        const stagedPath = path.join(staging, part.source);
+        await ensureFolderInside(bufferHost.root, path.dirname(stagedPath));
+        // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
+        await unlink(stagedPath).catch(() => undefined);
+        const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: (n) => progress(bytesBefore + n) });
+        bytesBefore += outcome.fingerprint.bytes;
+        copied.push({ ...part, sourcePath, stagedPath, fingerprint: outcome.fingerprint, identity: outcome.source });
+        logger.info({ sourcePath, stagedPath, ...outcome.fingerprint }, 'copied from camera and verified');
+      }
+      return { parts: copied, algorithm: HASH_ALGORITHM, attempt: currentAttempt() };
     },
 
     /** Never answers "not found" for a database it could not ask: query errors fail the activity and retry. */
@@ -126,142 +153,144 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     },
 
     /**
-     * Moves the staged copy to its Leginon name. An identical file already there wins (the staged copy is
-     * dropped); a different one is kept and the movie is stored beside it under a conflict name.
+     * Moves the staged parts to their Leginon names. An identical file already there wins (the staged copy is
+     * dropped); a different one is kept and the part is stored beside it under a conflict name.
      */
     async placeInSession(input: {
-      stagedPath: string;
+      cameraHost: string;
+      parts: CopiedPart[];
       bufferDir: string;
       bufferIsArchive: boolean;
-      movieFileName: string;
-      suffix: string;
-      fingerprint: FileFingerprint;
+      filename: string;
       owner: Owner | null;
     }) {
       const root = input.bufferIsArchive ? config.archive.root : bufferHost.root;
-      const stagedPath = await confineReal(bufferHost.root, input.stagedPath).catch(refuseUnsafe);
       const folder = await ensureFolderInside(root, input.bufferDir).catch(refuseUnsafe);
       const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
       // The frame folder and the session folder above it belong to the session's owner, as Leginon makes them.
       for (const owned of [folder, path.dirname(folder)].filter((f) => isInside(root, f))) {
         await applyOwnership(owned, parseMode(folderMode), input.owner, chownEnabled);
       }
-      for (let attempt = 0; ; attempt++) {
-        const name = attempt === 0 ? input.movieFileName : conflictFileName(input.movieFileName, input.suffix, attempt);
-        const bufferPath = path.join(folder, name);
-        const result = await moveNoClobber(stagedPath, bufferPath, input.fingerprint).catch(async (error) => {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          // The staged copy is gone: an earlier attempt moved it before it could report. Find where it went.
-          const present = await fingerprintFile(bufferPath).catch(() => undefined);
-          if (!present) {
-            throw new Error(`staged copy ${stagedPath} is missing and ${bufferPath} does not exist; the camera file is kept`);
-          }
-          return present.hash === input.fingerprint.hash && present.bytes === input.fingerprint.bytes
-            ? ('already-present' as const)
-            : ('destination-differs' as const);
+      const placed: Published[] = [];
+      for (const part of input.parts) {
+        const stagedPath = await confineReal(bufferHost.root, part.stagedPath).catch(refuseUnsafe);
+        const published = await publishPart(folder, input.filename, part, async (target) => {
+          const result = await moveNoClobber(stagedPath, target, part.fingerprint).catch(async (error) => {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+            // The staged copy is gone: an earlier attempt moved it before it could report. Find where it went.
+            const present = await fingerprintFile(target).catch(() => undefined);
+            if (!present) throw new Error(`staged copy ${stagedPath} is missing and ${target} does not exist; the camera file is kept`);
+            return present.hash === part.fingerprint.hash && present.bytes === part.fingerprint.bytes
+              ? ('already-present' as const)
+              : ('destination-differs' as const);
+          });
+          return result === 'moved' ? 'done' : result;
         });
-        if (result === 'destination-differs') {
-          logger.warn({ bufferPath, stagedPath }, 'a different file already has this name; keeping both');
-          continue;
+        if (published.outcome === 'done') {
+          await applyOwnership(published.path, parseMode(fileMode), input.owner, chownEnabled);
+          if (published.targetSuffix.includes('/')) {
+            await applyOwnership(path.dirname(published.path), parseMode(folderMode), input.owner, chownEnabled);
+          }
         }
-        const outcome: PlaceOutcome = attempt === 0 ? result : 'kept-both';
-        if (result === 'moved') await applyOwnership(bufferPath, parseMode(fileMode), input.owner, chownEnabled);
-        logger.info({ bufferPath, outcome }, 'placed in session folder');
-        return { bufferPath, outcome, attempt: currentAttempt() };
+        if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name; kept both');
+        placed.push(published);
       }
+      await removeEmptyFolders(
+        input.parts.map((p) => p.stagedPath),
+        stagingFolder(bufferHost.root, input.cameraHost),
+      );
+      logger.info({ parts: placed.map((p) => p.path) }, 'placed in session folder');
+      return { parts: placed, attempt: currentAttempt() };
     },
 
     /**
-     * Clears a camera file that Leginon never recorded off the camera's watched folder, as rawtransfer did with
+     * Clears a camera movie that Leginon never recorded off the camera's watched folder, as rawtransfer did with
      * "bad files": into the hidden holding folder, or (unknownFiles: delete) off the camera altogether, which is
      * safe only because its verified copy stays in the buffer's staging folder.
      */
-    async setAsideUnknownMovie(input: { cameraHost: string; sourcePath: string; stagedPath: string; fingerprint: FileFingerprint }) {
+    async setAsideUnknownMovie(input: { cameraHost: string; parts: CopiedPart[] }) {
       const camera = cameraConfig(config, input.cameraHost);
-      const sourcePath = await confineReal(camera.root, input.sourcePath).catch(refuseUnsafe);
-      const staged = await fingerprintFile(input.stagedPath);
-      if (staged.hash !== input.fingerprint.hash || staged.bytes !== input.fingerprint.bytes) {
-        throw new Error(`staged copy ${input.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
+      for (const part of input.parts) {
+        const staged = await fingerprintFile(part.stagedPath);
+        if (staged.hash !== part.fingerprint.hash || staged.bytes !== part.fingerprint.bytes) {
+          throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
+        }
       }
+      const sources = await Promise.all(input.parts.map((p) => confineReal(camera.root, p.sourcePath).catch(refuseUnsafe)));
       if (config.leginon.unknownFiles === 'delete') {
-        await unlink(sourcePath).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'ENOENT') throw error;
-        });
-        logger.warn({ sourcePath, stagedPath: input.stagedPath }, 'no Leginon row: camera file deleted, verified copy kept in staging');
-        return { cameraPath: undefined, detail: `deleted from the camera; its verified copy is ${input.stagedPath}` };
+        for (const source of sources) await unlink(source).catch(ignoreMissing);
+        await removeEmptyFolders(sources, camera.root);
+        logger.warn({ sources }, 'no Leginon row: camera files deleted, verified copies kept in staging');
+        return { cameraPaths: [] as string[], detail: `deleted from the camera; its verified copy is ${input.parts[0]!.stagedPath}` };
       }
       const holding = await ensureFolderInside(camera.root, path.join(camera.root, config.leginon.holdingFolder));
-      for (let attempt = 0; ; attempt++) {
-        const base = path.basename(sourcePath);
-        const heldPath = path.join(holding, attempt === 0 ? base : `${base}.conflict-${attempt}`);
-        const result = await moveNoClobber(sourcePath, heldPath, input.fingerprint).catch(async (error: NodeJS.ErrnoException) => {
-          // Moved by an earlier attempt that could not report.
-          if (error.code === 'ENOENT' && (await fingerprintFile(heldPath).catch(() => undefined))?.hash === input.fingerprint.hash) {
-            return 'already-present' as const;
-          }
-          throw error;
+      const held: string[] = [];
+      for (const [index, part] of input.parts.entries()) {
+        const published = await publishPart(holding, '', { targetSuffix: part.source, fingerprint: part.fingerprint }, async (target) => {
+          const result = await moveNoClobber(sources[index]!, target, part.fingerprint).catch(async (error: NodeJS.ErrnoException) => {
+            // Moved by an earlier attempt that could not report.
+            if (error.code === 'ENOENT' && (await fingerprintFile(target).catch(() => undefined))?.hash === part.fingerprint.hash) {
+              return 'already-present' as const;
+            }
+            throw error;
+          });
+          return result === 'moved' ? 'done' : result;
         });
-        if (result === 'destination-differs') continue;
-        logger.warn({ sourcePath, heldPath }, 'no Leginon row: camera file moved to the holding folder');
-        return { cameraPath: heldPath, detail: `moved on the camera to ${heldPath}` };
+        held.push(published.path);
       }
+      await removeEmptyFolders(sources, camera.root);
+      logger.warn({ held }, 'no Leginon row: camera files moved to the holding folder');
+      return { cameraPaths: held, detail: `moved on the camera to ${held[0]}` };
     },
 
     /**
-     * Deletes the camera file, which is only done once its buffer copy is verified and placed. A camera file
-     * that changed since it was copied is a different file: it is left alone and reported.
+     * Deletes the camera files, which is only done once their buffer copies are verified and placed. A camera
+     * file that changed since it was copied is a different file: it is left alone and reported.
      */
-    async freeCamera(input: {
-      cameraHost: string;
-      sourcePath: string;
-      source: SourceIdentity;
-      bufferPath: string;
-      fingerprint: FileFingerprint;
-    }) {
-      const sourcePath = await confineReal(cameraConfig(config, input.cameraHost).root, input.sourcePath).catch(refuseUnsafe);
-      const camera = await sourceIdentity(sourcePath).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined;
-        throw error;
-      });
-      if (!camera) return { freed: true, detail: 'camera file already gone', attempt: currentAttempt() };
-      if (camera.bytes !== input.source.bytes || camera.mtimeMs !== input.source.mtimeMs) {
-        return {
-          freed: false,
-          detail: `camera file ${sourcePath} changed after it was copied (now ${camera.bytes} B); left on the camera`,
-          attempt: currentAttempt(),
-        };
+    async freeCamera(input: { cameraHost: string; parts: { sourcePath: string; identity: SourceIdentity }[]; placed: PlacedPart[] }) {
+      const camera = cameraConfig(config, input.cameraHost);
+      const changed: string[] = [];
+      for (const placed of input.placed) {
+        const buffered = await stat(placed.path);
+        if (buffered.size !== placed.fingerprint.bytes) {
+          throw new Error(`buffer copy ${placed.path} has ${buffered.size} B, expected ${placed.fingerprint.bytes} B; camera files kept`);
+        }
       }
-      const buffered = await stat(input.bufferPath);
-      if (buffered.size !== input.fingerprint.bytes) {
-        throw new Error(`buffer copy ${input.bufferPath} has ${buffered.size} B, expected ${input.fingerprint.bytes} B; camera file kept`);
+      const sources: string[] = [];
+      for (const part of input.parts) {
+        const sourcePath = await confineReal(camera.root, part.sourcePath).catch(refuseUnsafe);
+        const now = await sourceIdentity(sourcePath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        if (!now) continue;
+        if (now.bytes !== part.identity.bytes || now.mtimeMs !== part.identity.mtimeMs) {
+          changed.push(`camera file ${sourcePath} changed after it was copied (now ${now.bytes} B); left on the camera`);
+          continue;
+        }
+        await unlink(sourcePath);
+        sources.push(sourcePath);
       }
-      await unlink(sourcePath);
-      logger.info({ sourcePath }, 'camera file deleted after verified copy');
-      return { freed: true, attempt: currentAttempt() };
+      await removeEmptyFolders(input.parts.map((p) => p.sourcePath), camera.root);
+      if (sources.length) logger.info({ sources }, 'camera files deleted after verified copy');
+      return { freed: changed.length === 0, warnings: changed, attempt: currentAttempt() };
     },
 
-    /** Deletes the buffer copy only after the archive copy is read back in full and matches. */
-    async expireBufferCopy(input: { bufferPath: string; archivePath: string; fingerprint: FileFingerprint }) {
-      const bufferPath = await confineReal(bufferHost.root, input.bufferPath).catch(refuseUnsafe);
-      const archivePath = await confineReal(config.archive.root, input.archivePath).catch(refuseUnsafe);
-      const archived = await fingerprintFile(archivePath).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined;
-        throw error;
-      });
-      if (!archived) {
-        return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
+    /** Deletes the buffer copies only after every archive copy is read back in full and matches. */
+    async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
+      for (const archived of input.archive) {
+        const archivePath = await confineReal(config.archive.root, archived.path).catch(refuseUnsafe);
+        const now = await fingerprintFile(archivePath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        if (!now) return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
+        if (now.hash !== archived.fingerprint.hash || now.bytes !== archived.fingerprint.bytes) {
+          return {
+            deleted: false,
+            detail: `archive copy ${archivePath} differs (${now.hash}/${now.bytes} B, expected ${archived.fingerprint.hash}/${archived.fingerprint.bytes} B)`,
+            attempt: currentAttempt(),
+          };
+        }
       }
-      if (archived.hash !== input.fingerprint.hash || archived.bytes !== input.fingerprint.bytes) {
-        return {
-          deleted: false,
-          detail: `archive copy ${archivePath} differs (${archived.hash}/${archived.bytes} B, expected ${input.fingerprint.hash}/${input.fingerprint.bytes} B)`,
-          attempt: currentAttempt(),
-        };
-      }
-      await unlink(bufferPath).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-      logger.info({ bufferPath, archivePath }, 'buffer copy expired');
+      const bufferPaths = await Promise.all(input.buffer.map((p) => confineReal(bufferHost.root, p.path).catch(refuseUnsafe)));
+      for (const bufferPath of bufferPaths) await unlink(bufferPath).catch(ignoreMissing);
+      await removeEmptyFolders(bufferPaths, bufferHost.root);
+      logger.info({ bufferPaths }, 'buffer copy expired');
       return { deleted: true, attempt: currentAttempt() };
     },
   };

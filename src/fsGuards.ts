@@ -2,7 +2,7 @@
  * File-system checks that back up the lexical rules in paths.ts: a folder named by the database may exist
  * already as a symlink that leads out of the configured root.
  */
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { confineTo, isInside, PathOutsideRootError } from './paths.js';
 
@@ -33,4 +33,17 @@ export async function ensureFolderInside(root: string, folder: string): Promise<
   const resolved = await confineReal(root, folder);
   await mkdir(resolved, { recursive: true, mode: 0o775 });
   return confineReal(root, resolved);
+}
+
+/**
+ * Removes the folders that held `files` once they are empty (a DE movie's folder on the camera, in staging, on
+ * the buffer), never `stopAt` itself or anything above it. A folder that is not empty is left alone.
+ */
+export async function removeEmptyFolders(files: string[], stopAt: string): Promise<void> {
+  const folders = [...new Set(files.map((f) => path.dirname(f)))].filter((f) => isInside(stopAt, f));
+  for (const folder of folders) {
+    await rmdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(error.code ?? '')) throw error;
+    });
+  }
 }

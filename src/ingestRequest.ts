@@ -18,9 +18,12 @@ export interface IngestRequest {
   typedSearchAttributes: SearchAttributePair[];
 }
 
-/** The start request for a camera file (its name relative to the camera root), or undefined if it is no movie. */
-export function ingestRequest(config: Config, camera: CameraConfig, fileName: string): IngestRequest | undefined {
-  const entry = classifyCameraEntry(fileName);
+/**
+ * The start request for a camera entry (its name in the camera root: a movie file, or a DE frames folder), or
+ * undefined if it is no movie.
+ */
+export function ingestRequest(config: Config, camera: CameraConfig, fileName: string, isFolder = false): IngestRequest | undefined {
+  const entry = classifyCameraEntry(fileName, isFolder);
   if (entry.kind !== 'movie') return undefined;
   const bufferHost = bufferHostFor(config, camera.host);
   return {

@@ -15,6 +15,31 @@ export interface SourceIdentity {
   mtimeMs: number;
 }
 
+/**
+ * One file of a movie. Most movies are one file; a Falcon movie brings its `.xml` sidecar, and a DE movie is a
+ * folder of frame files with an `info.txt`. Each part is named on the buffer and in the archive by the Leginon
+ * image filename followed by its target suffix.
+ */
+export interface MoviePart {
+  /** Path relative to the camera root, e.g. `20251125_0001.tif` or `20251125_0001/info.txt`. */
+  source: string;
+  /** `.frames.tif`, `.frames.xml`, `.frames/info.txt`, ... */
+  targetSuffix: string;
+}
+
+export interface CopiedPart extends MoviePart {
+  sourcePath: string;
+  stagedPath: string;
+  fingerprint: FileFingerprint;
+  identity: SourceIdentity;
+}
+
+export interface PlacedPart {
+  targetSuffix: string;
+  path: string;
+  fingerprint: FileFingerprint;
+}
+
 /** Durations in milliseconds, fixed when the movie's workflow starts (visible in its history). */
 export interface MovieSettings {
   lookBackDays: number;
@@ -30,10 +55,10 @@ export interface IngestMovieInput {
   cameraHost: string;
   bufferHost: string;
   archiveTarget: string;
-  /** The camera file's name inside the camera share's root. */
+  /** The camera entry's name inside the camera share's root: a movie file, or a DE frames folder. */
   fileName: string;
   framesName: string;
-  /** `.frames.tif`, `.frames.mrc` or `.frames.eer`. */
+  /** `.frames.tif`, `.frames.mrc`, `.frames.eer`, or `.frames` for a DE folder. */
   suffix: string;
   settings: MovieSettings;
 }
@@ -64,7 +89,10 @@ export interface MovieStatus {
   };
   leginon?: { session: string; imageClass: string; imageId: number; filename: string };
   lookups: number;
+  /** The main part's content (for a DE folder: its largest file), and every part's. */
   fingerprint?: FileFingerprint & { algorithm: string };
+  parts?: { targetSuffix: string; bytes: number; hash: string }[];
+  /** The main part's path; other parts lie beside it. */
   buffer?: { path: string };
   archive?: { path: string; sameAsBuffer?: boolean; verifiedAt?: string };
   hold?: HoldInfo;

@@ -3,7 +3,7 @@
  * Pure: no file system access.
  */
 
-export type FramesFormat = 'tif' | 'mrc' | 'eer';
+export type FramesFormat = 'tif' | 'mrc' | 'eer' | 'de-folder';
 
 export interface CameraMovie {
   /** CameraEMData.`frames name`: the camera file's name without its extension. */
@@ -26,13 +26,22 @@ const EXTENSION_FORMATS: Record<string, FramesFormat> = {
 /** Names that acquisition software and file-sharing clients write while a file is not yet a movie. */
 const TEMPORARY_NAME = /(~$|\.(tmp|temp|part|partial|crdownload|swp)$)/i;
 
-/** Classifies one entry of a camera folder by its name alone. */
-export function classifyCameraEntry(fileName: string): CameraEntry {
+/**
+ * Classifies one entry of a camera folder by its name (and whether it is a folder). A DE camera writes each
+ * movie as a folder named by its date (`20…`); Falcon's `.xml` sidecars travel with their movie.
+ */
+export function classifyCameraEntry(fileName: string, isFolder = false): CameraEntry {
   if (fileName === '' || fileName.includes('/') || fileName.includes('\0')) {
     return { kind: 'ignored', reason: 'not a plain file name' };
   }
   if (fileName.startsWith('.')) return { kind: 'ignored', reason: 'hidden file' };
   if (TEMPORARY_NAME.test(fileName)) return { kind: 'ignored', reason: 'temporary file' };
+  if (isFolder) {
+    return fileName.startsWith('20')
+      ? { kind: 'movie', movie: { framesName: fileName, format: 'de-folder', suffix: '.frames' } }
+      : { kind: 'ignored', reason: 'a folder that is not a DE frames folder (20…)' };
+  }
+  if (fileName.toLowerCase().endsWith('.xml')) return { kind: 'ignored', reason: 'a sidecar; it travels with its movie' };
   const dot = fileName.lastIndexOf('.');
   const extension = dot > 0 ? fileName.slice(dot).toLowerCase() : '';
   const format = EXTENSION_FORMATS[extension];
@@ -72,10 +81,14 @@ export function leginonMovieFileName(imageFilename: string, suffix: string): str
 }
 
 /**
- * The name a second, different file gets when the destination name is taken by other content:
- * `<base>.conflict-<n><suffix>`, so both are kept and the suffix still says what the file is.
+ * The name a movie part gets when its name is taken by other content: `<base>.conflict-<n><suffix>`, so both
+ * are kept and the suffix still says what the file is.
  */
-export function conflictFileName(fileName: string, suffix: string, attempt: number): string {
-  const base = fileName.endsWith(suffix) ? fileName.slice(0, -suffix.length) : fileName;
-  return `${base}.conflict-${attempt}${suffix}`;
+export function partName(base: string, targetSuffix: string, conflict: number): string {
+  return conflict === 0 ? `${base}${targetSuffix}` : `${base}.conflict-${conflict}${targetSuffix}`;
+}
+
+/** The Falcon/EPU sidecar that travels with a movie file: `<frames name>.xml`. */
+export function sidecarName(framesName: string): string {
+  return `${framesName}.xml`;
 }

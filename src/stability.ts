@@ -33,6 +33,11 @@ export class StabilityTracker {
       .map(([file]) => file);
   }
 
+  /** Every file seen and not yet handed over. */
+  pending(): string[] {
+    return [...this.files.entries()].filter(([, o]) => !o.handedOver).map(([file]) => file);
+  }
+
   /** Marks a file as taken care of, so later polls of the same file start nothing. */
   handOver(file: string): void {
     const observation = this.files.get(file);

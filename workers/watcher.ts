@@ -27,10 +27,19 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
   const ignoredLogged = new Set<string>();
   let handedOver = 0;
 
+  /** The camera entry a path belongs to: a movie file at the top of the share, or the DE folder it lies in. */
+  const entryOf = (file: string) => path.relative(camera.root, file).split(path.sep)[0]!;
+
   const isIgnored = (file: string, stats?: Stats) => {
-    if (file === camera.root || stats?.isDirectory()) return file !== camera.root;
-    const entry = classifyCameraEntry(path.basename(file));
-    if (entry.kind === 'ignored' && stats && !ignoredLogged.has(file)) {
+    if (file === camera.root) return false;
+    const relative = path.relative(camera.root, file).split(path.sep);
+    // Inside a DE folder (the only folders not ignored): its regular, visible files.
+    if (relative.length > 1) return relative.length > 2 || relative[1]!.startsWith('.') || Boolean(stats?.isDirectory());
+    const name = relative[0]!;
+    // chokidar asks once without stats: ignore only what is no movie whether it is a file or a folder.
+    if (!stats) return classifyCameraEntry(name, false).kind === 'ignored' && classifyCameraEntry(name, true).kind === 'ignored';
+    const entry = classifyCameraEntry(name, stats.isDirectory());
+    if (entry.kind === 'ignored' && !ignoredLogged.has(file)) {
       ignoredLogged.add(file);
       logger.debug({ file, reason: entry.reason }, 'ignoring camera entry');
     }
@@ -41,7 +50,7 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     usePolling: true,
     interval: pollMs,
     binaryInterval: pollMs,
-    depth: 0,
+    depth: 1,
     alwaysStat: true,
     ignoreInitial: false,
     ignored: isIgnored,
@@ -52,27 +61,33 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
   watcher.on('add', track).on('change', track).on('unlink', (file) => tracker.forget(file));
   watcher.on('error', (error) => logger.error({ err: error }, 'camera share poll failed'));
 
-  async function handOver(file: string) {
-    const request = ingestRequest(config, camera, path.relative(camera.root, file));
+  async function handOver(entry: string, files: string[]) {
+    const isFolder = files.some((f) => path.relative(camera.root, f) !== entry);
+    const request = ingestRequest(config, camera, entry, isFolder);
     if (!request) return;
     try {
       await client.workflow.start(INGEST_WORKFLOW_TYPE, request);
-      logger.info({ workflowId: request.workflowId, file }, 'movie complete on camera; ingestMovie started');
+      logger.info({ workflowId: request.workflowId, entry, files: files.length }, 'movie complete on camera; ingestMovie started');
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      logger.debug({ workflowId: request.workflowId, file }, 'movie already known to Temporal; nothing started');
+      logger.debug({ workflowId: request.workflowId, entry }, 'movie already known to Temporal; nothing started');
     }
-    tracker.handOver(file);
+    for (const file of files) tracker.handOver(file);
     handedOver++;
   }
 
   let sweeping = false;
+  /** Hands over each entry whose files have all been quiet long enough (a DE folder: every file in it). */
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
     try {
-      for (const file of tracker.complete(Date.now())) {
-        await handOver(file).catch((error) => logger.error({ err: error, file }, 'could not start ingestMovie; will try again'));
+      const complete = new Set(tracker.complete(Date.now()));
+      const entries = new Map<string, string[]>();
+      for (const file of tracker.pending()) entries.set(entryOf(file), [...(entries.get(entryOf(file)) ?? []), file]);
+      for (const [entry, files] of entries) {
+        if (!files.every((f) => complete.has(f))) continue;
+        await handOver(entry, files).catch((error) => logger.error({ err: error, entry }, 'could not start ingestMovie; will try again'));
       }
     } finally {
       sweeping = false;

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { ArchiveActivities } from '../activities/archive.js';
 import type { IoActivities, LeginonLookup } from '../activities/io.js';
-import type { HoldInfo, IngestMovieInput, MovieStatus } from '../src/movie.js';
+import type { HoldInfo, IngestMovieInput, MovieStatus, PlacedPart } from '../src/movie.js';
 import {
   archiveTaskQueue,
   ioTaskQueue,
@@ -46,6 +46,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     warnings: [],
   };
   let retryRequested = false;
+  /** Where the camera parts went when they were set aside for want of a Leginon row. */
+  let heldPaths: string[] | undefined;
   setHandler(statusQuery, () => status);
   setHandler(holdArchiveSignal, (hold) => {
     status.hold = { reason: hold?.reason ?? 'held by operator', by: hold?.by ?? 'unknown', since: new Date().toISOString() } satisfies HoldInfo;
@@ -107,11 +109,15 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   enter('copying');
-  const copied = await parkOnRefusal(() => io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName }));
+  const copied = await parkOnRefusal(() =>
+    io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
+  );
+  const main = largest(copied.parts);
   status.attempts.copyFromCamera = copied.attempt;
-  status.camera = { ...status.camera, path: copied.sourcePath, bytes: copied.source.bytes, mtimeMs: copied.source.mtimeMs };
-  status.fingerprint = copied.fingerprint;
-  status.buffer = { path: copied.stagedPath };
+  status.camera = { ...status.camera, path: main.sourcePath, bytes: total(copied.parts), mtimeMs: main.identity.mtimeMs };
+  status.fingerprint = { ...main.fingerprint, algorithm: copied.algorithm };
+  status.parts = copied.parts.map((p) => ({ targetSuffix: p.targetSuffix, ...p.fingerprint }));
+  status.buffer = { path: main.stagedPath };
 
   const found = await resolveLeginonName();
   status.leginon = { session: found.session, imageClass: found.imageClass, imageId: found.imageId, filename: found.filename };
@@ -120,48 +126,46 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   enter('placing');
   const placed = await parkOnRefusal(() =>
     io.placeInSession({
-      stagedPath: copied.stagedPath,
+      cameraHost: input.cameraHost,
+      parts: copied.parts,
       bufferDir: found.bufferDir,
       bufferIsArchive: found.bufferIsArchive,
-      movieFileName: found.movieFileName,
-      suffix: input.suffix,
-      fingerprint: copied.fingerprint,
+      filename: found.filename,
       owner: found.owner,
     }),
   );
   status.attempts.placeInSession = placed.attempt;
-  status.buffer = { path: placed.bufferPath };
-  if (placed.outcome === 'kept-both') {
-    status.warnings.push(`a different file already had this movie's name; stored as ${placed.bufferPath}`);
+  status.buffer = { path: mainPath(placed.parts) };
+  for (const part of placed.parts.filter((p) => p.conflict > 0)) {
+    status.warnings.push(`a different file already had this name; stored as ${part.path}`);
   }
 
   enter('freeing-camera');
   const freed = await io.freeCamera({
     cameraHost: input.cameraHost,
-    sourcePath: status.camera.path ?? copied.sourcePath,
-    source: copied.source,
-    bufferPath: placed.bufferPath,
-    fingerprint: copied.fingerprint,
+    // Parts set aside for want of a Leginon row are freed from where they were put.
+    parts: copied.parts.map((p, i) => ({ sourcePath: heldPaths?.[i] ?? p.sourcePath, identity: p.identity })),
+    placed: placed.parts,
   });
   status.attempts.freeCamera = freed.attempt;
   status.camera.freed = freed.freed;
-  if (!freed.freed && freed.detail) status.warnings.push(freed.detail);
+  status.warnings.push(...freed.warnings);
 
   if (found.bufferIsArchive) {
     // No enabled buffer host: the movie was placed straight into its archive folder; nothing to copy or expire.
-    status.archive = { path: placed.bufferPath, sameAsBuffer: true };
+    status.archive = { path: mainPath(placed.parts), sameAsBuffer: true };
     enter('archived', 'no enabled BufferHostData for this camera: the movie went straight to its frame path');
     return status;
   }
 
   for (;;) {
-    const archivePath = await archiveUnlessHeld(placed.bufferPath, found.archiveDir, found.movieFileName);
+    const archived = await archiveUnlessHeld();
     enter('archived');
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
     await sleep(settings.expiryAfterMs);
     await waitWhileHeld();
     enter('expiring');
-    const expired = await parkOnRefusal(() => io.expireBufferCopy({ bufferPath: placed.bufferPath, archivePath, fingerprint: copied.fingerprint }));
+    const expired = await parkOnRefusal(() => io.expireBufferCopy({ buffer: placed.parts, archive: archived }));
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {
       enter('expired');
@@ -198,15 +202,11 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     }
   }
 
-  /** Clears an unrecorded camera file off the watched folder (kept in a hidden folder, or in staging). */
+  /** Clears an unrecorded camera movie off the watched folder (kept in a hidden folder, or in staging). */
   async function setAsideUnknownMovie(): Promise<string> {
-    const setAside = await io.setAsideUnknownMovie({
-      cameraHost: input.cameraHost,
-      sourcePath: copied.sourcePath,
-      stagedPath: copied.stagedPath,
-      fingerprint: copied.fingerprint,
-    });
-    status.camera.path = setAside.cameraPath;
+    const setAside = await io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts });
+    heldPaths = setAside.cameraPaths;
+    status.camera.path = setAside.cameraPaths[0];
     status.camera.setAside = setAside.detail;
     return setAside.detail;
   }
@@ -220,7 +220,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
-  async function archiveUnlessHeld(bufferPath: string, archiveDir: string, movieFileName: string): Promise<string> {
+  async function archiveUnlessHeld(): Promise<PlacedPart[]> {
     for (;;) {
       await waitWhileHeld();
       enter('archiving');
@@ -231,16 +231,14 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       );
       try {
         const archived = await parkOnRefusal(() =>
-          scope.run(() =>
-            archive.archiveMovie({ bufferPath, archiveDir, movieFileName, suffix: input.suffix, fingerprint: copied.fingerprint }),
-          ),
+          scope.run(() => archive.archiveMovie({ buffer: placed.parts, archiveDir: found.archiveDir, filename: found.filename })),
         );
         status.attempts.archiveMovie = archived.attempt;
-        status.archive = { path: archived.archivePath, verifiedAt: new Date().toISOString() };
-        if (archived.outcome === 'kept-both') {
-          status.warnings.push(`a different file already had this name in the archive; archived as ${archived.archivePath}`);
+        status.archive = { path: mainPath(archived.parts), verifiedAt: new Date().toISOString() };
+        for (const part of archived.parts.filter((p) => p.conflict > 0)) {
+          status.warnings.push(`a different file already had this name in the archive; archived as ${part.path}`);
         }
-        return archived.archivePath;
+        return archived.parts;
       } catch (error) {
         if (!(isCancellation(error) && status.hold)) throw error;
       } finally {
@@ -248,4 +246,15 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       }
     }
   }
+}
+
+const total = (parts: { fingerprint: { bytes: number } }[]) => parts.reduce((sum, p) => sum + p.fingerprint.bytes, 0);
+
+/** The part that stands for the movie in status: the movie file itself, or a DE folder's largest file. */
+function largest<T extends { fingerprint: { bytes: number } }>(parts: T[]): T {
+  return parts.reduce((best, p) => (p.fingerprint.bytes > best.fingerprint.bytes ? p : best));
+}
+
+function mainPath(parts: PlacedPart[]): string {
+  return largest(parts).path;
 }

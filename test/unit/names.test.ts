@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyCameraEntry, conflictFileName, leginonMovieFileName, UnsafeNameError } from '../../src/names.js';
+import { classifyCameraEntry, leginonMovieFileName, partName, UnsafeNameError } from '../../src/names.js';
 
 describe('classifyCameraEntry', () => {
   it('maps camera extensions to Leginon suffixes (rawtransfer rules)', () => {
@@ -18,6 +18,15 @@ describe('classifyCameraEntry', () => {
       assert.equal(entry.kind, 'movie', file);
       if (entry.kind === 'movie') assert.deepEqual([entry.movie.framesName, entry.movie.suffix], [framesName, suffix]);
     }
+  });
+
+  it('takes a DE frames folder (named by its date) as one movie, and lets .xml sidecars travel with theirs', () => {
+    assert.deepEqual(classifyCameraEntry('20251125_00042', true), {
+      kind: 'movie',
+      movie: { framesName: '20251125_00042', format: 'de-folder', suffix: '.frames' },
+    });
+    assert.equal(classifyCameraEntry('references', true).kind, 'ignored');
+    assert.equal(classifyCameraEntry('FoilHole_1_Data_2.xml').kind, 'ignored');
   });
 
   it('ignores .DS_Store, hidden, temporary and non-movie files', () => {
@@ -46,9 +55,10 @@ describe('leginonMovieFileName', () => {
   });
 });
 
-describe('conflictFileName', () => {
-  it('keeps the suffix so the file still says what it is', () => {
-    assert.equal(conflictFileName('img.frames.tif', '.frames.tif', 1), 'img.conflict-1.frames.tif');
-    assert.equal(conflictFileName('img.frames.tif', '.frames.tif', 2), 'img.conflict-2.frames.tif');
+describe('partName', () => {
+  it('names a part by the Leginon filename and its suffix, with a conflict number before the suffix', () => {
+    assert.equal(partName('img', '.frames.tif', 0), 'img.frames.tif');
+    assert.equal(partName('img', '.frames.tif', 1), 'img.conflict-1.frames.tif');
+    assert.equal(partName('img', '.frames/info.txt', 2), 'img.conflict-2.frames/info.txt');
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * Publishing a movie's parts under their Leginon names without ever replacing a different file: each part goes
+ * to `<base><suffix>`, or, when other content holds that name, to the first free `<base>.conflict-N<suffix>`.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileFingerprint, PlacedPart } from './movie.js';
+import { partName } from './names.js';
+
+export type PublishStep = (target: string) => Promise<'done' | 'already-present' | 'destination-differs'>;
+
+export interface Published extends PlacedPart {
+  outcome: 'done' | 'already-present';
+  /** 0 when the part got its own name; N when it was stored as `.conflict-N`. */
+  conflict: number;
+}
+
+export async function publishPart(
+  folder: string,
+  base: string,
+  part: { targetSuffix: string; fingerprint: FileFingerprint },
+  step: PublishStep,
+): Promise<Published> {
+  for (let conflict = 0; ; conflict++) {
+    const target = path.join(folder, partName(base, part.targetSuffix, conflict));
+    // A DE movie's parts live in a `<base>.frames/` folder of their own.
+    await mkdir(path.dirname(target), { recursive: true, mode: 0o775 });
+    const outcome = await step(target);
+    if (outcome !== 'destination-differs') {
+      return { targetSuffix: part.targetSuffix, path: target, fingerprint: part.fingerprint, outcome, conflict };
+    }
+  }
+}
