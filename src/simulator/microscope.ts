@@ -2,7 +2,7 @@
  * A simulated microscope for the demo and the tests: writes movies into a camera folder the way a camera does
  * (the file grows for a while, then is complete) and inserts the Leginon rows that go with them.
  */
-import { open } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
@@ -29,7 +29,8 @@ export interface AcquireOptions {
   bytes: number;
   /** How long the camera takes to write the file (it grows in steps meanwhile). */
   writeMs?: number;
-  format?: 'tif' | 'mrc' | 'eer';
+  /** `falcon`: an `.mrcs` stack with its `.xml` sidecar; `de`: a DE frames folder with frame files and info.txt. */
+  format?: 'tif' | 'mrc' | 'eer' | 'falcon' | 'de';
   /** Insert the Leginon rows this long after the file is complete; null: never. */
   rowDelayMs?: number | null;
   /** Override the generated names (tests of odd and hostile names). */
@@ -39,6 +40,7 @@ export interface AcquireOptions {
 
 export interface AcquiredMovie {
   framesName: string;
+  /** The movie file, or the DE frames folder. */
   cameraFile: string;
   /** AcquisitionImageData.filename */
   imageFilename: string;
@@ -116,8 +118,7 @@ export class SimulatedMicroscope {
     this.counter++;
     const framesName = options.framesName ?? gatanFramesName(new Date(), this.counter);
     const imageFilename = options.imageFilename ?? `${this.options.session.name}_${pad(this.counter, 5)}hln_${pad(this.counter, 5)}esn`;
-    const cameraFile = path.join(this.options.cameraRoot, `${framesName}.${options.format ?? 'tif'}`);
-    await writeGrowingFile(cameraFile, options.bytes, options.writeMs ?? 0, this.counter);
+    const cameraFile = await this.writeMovie(framesName, options);
     const rowDelayMs = options.rowDelayMs === undefined ? 0 : options.rowDelayMs;
     const rowsInserted =
       rowDelayMs === null
@@ -126,6 +127,28 @@ export class SimulatedMicroscope {
             this.recordImage(framesName, imageFilename),
           );
     return { framesName, cameraFile, imageFilename, rowsInserted };
+  }
+
+  private async writeMovie(framesName: string, options: AcquireOptions): Promise<string> {
+    const root = this.options.cameraRoot;
+    const format = options.format ?? 'tif';
+    const writeMs = options.writeMs ?? 0;
+    if (format === 'de') {
+      const folder = path.join(root, framesName);
+      await mkdir(folder, { recursive: true });
+      for (let frame = 1; frame <= 3; frame++) {
+        await writeGrowingFile(path.join(folder, `frames_${pad(frame, 4)}.mrc`), Math.ceil(options.bytes / 3), writeMs / 3, this.counter * 10 + frame);
+      }
+      await writeFile(path.join(folder, 'info.txt'), `Dataset Name = ${framesName}\nFrames Per Second = 40\n`);
+      return folder;
+    }
+    const extension = format === 'falcon' ? 'mrcs' : format;
+    const file = path.join(root, `${framesName}.${extension}`);
+    await writeGrowingFile(file, options.bytes, writeMs, this.counter);
+    if (format === 'falcon') {
+      await writeFile(path.join(root, `${framesName}.xml`), `<MicroscopeImage><uniqueID>${framesName}</uniqueID></MicroscopeImage>\n`);
+    }
+    return file;
   }
 
   /** The rows Leginon writes for one exposure: the camera record with its frames name, and the image. */

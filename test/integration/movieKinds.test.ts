@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { movieWorkflowId } from '../../src/operatorNames.js';
+import { ROLES } from '../../workers/roles.js';
+import { useHarness, waitForStage } from '../helpers/harness.js';
+
+describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
+  const env = useHarness('moviekinds', { roles: ROLES, overrides: { expiry: { after: '3s' } } });
+
+  it('moves a Falcon .mrcs with its .xml sidecar: <filename>.frames.mrc and <filename>.frames.xml', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 300_000, format: 'falcon' });
+    const sidecar = path.join(path.dirname(movie.cameraFile), `${movie.framesName}.xml`);
+    const xml = readFileSync(sidecar, 'utf8');
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const archived = await waitForStage(handle, ['archived']);
+    assert.equal(path.basename(archived.archive!.path), `${movie.imageFilename}.frames.mrc`);
+    assert.deepEqual(archived.parts?.map((p) => p.targetSuffix), ['.frames.mrc', '.frames.xml']);
+    for (const dir of [env.h.sessionDirs.buffer, env.h.sessionDirs.archive]) {
+      assert.equal(readFileSync(path.join(dir, `${movie.imageFilename}.frames.xml`), 'utf8'), xml);
+    }
+    assert.equal(existsSync(movie.cameraFile), false);
+    assert.equal(existsSync(sidecar), false, 'the sidecar leaves the camera with its movie');
+    await waitForStage(handle, ['expired']);
+    assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, `${movie.imageFilename}.frames.xml`)), false);
+  });
+
+  it('moves a DE frames folder, every file and info.txt, to <filename>.frames/', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 600_000, format: 'de' });
+    const files = readdirSync(movie.cameraFile).sort();
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const archived = await waitForStage(handle, ['archived']);
+    const framesFolder = `${movie.imageFilename}.frames`;
+    assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.buffer, framesFolder)).sort(), files);
+    assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
+    assert.equal(archived.parts?.length, files.length);
+    assert.match(readFileSync(path.join(env.h.sessionDirs.archive, framesFolder, 'info.txt'), 'utf8'), /Dataset Name/);
+    assert.equal(existsSync(movie.cameraFile), false, 'the DE folder leaves the camera');
+    await waitForStage(handle, ['expired']);
+    assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false, 'the buffer folder goes at expiry');
+    assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
+  });
+});
