@@ -23,6 +23,11 @@ const intervalMs = Number(process.env.DEMO_INTERVAL_S ?? 4) * 1000;
 const movieLimit = process.env.DEMO_MOVIES ? Number(process.env.DEMO_MOVIES) : Infinity;
 /** Every LATE_ROW_EVERY-th exposure gets its Leginon row after the grace period: it parks, then `bufferctl retry`. */
 const LATE_ROW_EVERY = 12;
+/** A K3 writes TIFFs; every 5th exposure comes as a DE frames folder, every 7th as a Falcon .mrcs + .xml. */
+const formatOf = (n: number) => (n % 5 === 0 ? 'de' : n % 7 === 0 ? 'falcon' : 'tif');
+/** Every 10th exposure is a gain/dark reference, cycling through Leginon's reference classes. */
+const REFERENCE_CLASSES = ['DarkImageData', 'BrightImageData', 'NormImageData'] as const;
+const imageClassOf = (n: number) => (n % 10 === 0 ? REFERENCE_CLASSES[(n / 10) % 3] : 'AcquisitionImageData');
 const DEMO_SETTINGS = {
   watcher: { pollInterval: '1s', stableFor: '2s' },
   leginon: { grace: '30s', lookupInterval: '3s' },
@@ -78,6 +83,8 @@ async function acquireLoop() {
     const movie = await microscope.acquire({
       bytes: movieBytes,
       writeMs: 1500,
+      format: formatOf(acquired),
+      imageClass: imageClassOf(acquired),
       rowDelayMs: late ? durationMs(DEMO_SETTINGS.leginon.grace) + 15_000 : Math.round(Math.random() * 2000),
     });
     void movie.rowsInserted.catch(() => undefined);

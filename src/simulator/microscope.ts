@@ -6,7 +6,7 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
-import { findCameraInstruments, type Db } from '../leginondb.js';
+import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -36,6 +36,7 @@ export interface AcquireOptions {
   /** Override the generated names (tests of odd and hostile names). */
   framesName?: string;
   imageFilename?: string;
+  imageClass?: ImageClass;
 }
 
 export interface AcquiredMovie {
@@ -124,7 +125,7 @@ export class SimulatedMicroscope {
       rowDelayMs === null
         ? new Promise<void>(() => undefined)
         : new Promise<void>((resolve) => setTimeout(resolve, rowDelayMs)).then(() =>
-            this.recordImage(framesName, imageFilename),
+            this.recordImage(framesName, imageFilename, { imageClass: options.imageClass }),
           );
     return { framesName, cameraFile, imageFilename, rowsInserted };
   }
@@ -151,11 +152,18 @@ export class SimulatedMicroscope {
     return file;
   }
 
-  /** The rows Leginon writes for one exposure: the camera record with its frames name, and the image. */
-  async recordImage(framesName: string, imageFilename: string, imageClass = 'AcquisitionImageData'): Promise<void> {
+  /**
+   * The rows Leginon writes for one exposure: the camera record with its frames name, and the image (an
+   * acquisition, or a dark/bright/norm reference; `alignFrames` marks Leginon's aligned re-save).
+   */
+  async recordImage(
+    framesName: string,
+    imageFilename: string,
+    { imageClass = 'AcquisitionImageData', alignFrames = false }: { imageClass?: ImageClass; alignFrames?: boolean } = {},
+  ): Promise<void> {
     const [camera] = await this.db.query<ResultSetHeader>(
-      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `nframes`) VALUES (?, ?, ?, 1, 40)',
-      [this.sessionId, this.cameraInstrumentId, framesName],
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`) VALUES (?, ?, ?, 1, ?, 40)',
+      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0],
     );
     await this.db.query(
       `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
