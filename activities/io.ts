@@ -44,7 +44,6 @@ export type LeginonLookup =
       imageClass: string;
       imageId: number;
       filename: string;
-      movieFileName: string;
       bufferDir: string;
       archiveDir: string;
       bufferIsArchive: boolean;
@@ -127,7 +126,8 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       const plan = planDestination(image.session, bufferHostRow, stored);
       if (plan.kind === 'unroutable') return { kind: 'refused', detail: plan.reason };
       try {
-        const movieFileName = leginonMovieFileName(image.filename, input.suffix);
+        // Refuses a filename that could escape the folder, before anything is placed under it.
+        leginonMovieFileName(image.filename, input.suffix);
         const bufferRoot = plan.bufferIsArchive ? config.archive.root : bufferHost.root;
         const bufferDir = await confineReal(bufferRoot, plan.bufferDir);
         const archiveDir = await confineReal(config.archive.root, plan.archiveDir);
@@ -140,7 +140,6 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           imageClass: image.imageClass,
           imageId: image.imageId,
           filename: image.filename,
-          movieFileName,
           bufferDir,
           archiveDir,
           bufferIsArchive: plan.bufferIsArchive,

@@ -88,7 +88,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   /** Parks the movie where an operator can see it; returns, back in the stage it left, once they signal retry. */
   async function park(detail: string) {
     const resumeStage = status.stage;
-    enter('parked', `${detail}. Nothing was deleted; signal ${SIGNALS.retry} after fixing it`);
+    enter('parked', `${detail}. Nothing is lost; signal ${SIGNALS.retry} after fixing it`);
     retryRequested = false;
     await condition(() => retryRequested);
     enter(resumeStage);

@@ -34,7 +34,7 @@ describe('odd and hostile names from the camera and from leginondb', () => {
       const { movie, handle } = await ingest(framesName, filename);
       const parked = await waitForStage(handle, ['parked']);
       assert.match(parked.detail ?? '', reason);
-      assert.match(parked.detail ?? '', /Nothing was deleted/);
+      assert.match(parked.detail ?? '', /Nothing is lost/);
       assert.equal(existsSync(movie.cameraFile), true, 'camera file kept');
       assert.ok(!readdirSync(env.h.dirs.archive, { recursive: true }).some((f) => String(f).includes('evil')));
     });
