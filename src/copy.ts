@@ -111,20 +111,25 @@ async function streamAndHash(source: FileHandle, target: FileHandle, onProgress?
   const buffers = pageAlignedBuffers(PIPELINE_DEPTH, CHUNK_BYTES);
   const writes: Promise<void>[] = buffers.map(() => Promise.resolve());
   let position = 0;
-  for (let turn = 0; ; turn++) {
-    const slot = turn % buffers.length;
-    // This buffer's previous write must finish before it is refilled; the other slots' writes go on meanwhile.
-    await writes[slot];
-    onProgress?.(position);
-    const buffer = buffers[slot]!;
-    const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
-    if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    hasher.update(chunk);
-    writes[slot] = writeFully(target, chunk, position);
-    position += bytesRead;
+  try {
+    for (let turn = 0; ; turn++) {
+      const slot = turn % buffers.length;
+      // This buffer's previous write must finish before it is refilled; the other slots' writes go on meanwhile.
+      await writes[slot];
+      onProgress?.(position);
+      const buffer = buffers[slot]!;
+      const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hasher.update(chunk);
+      writes[slot] = writeFully(target, chunk, position);
+      position += bytesRead;
+    }
+    await Promise.all(writes);
+  } finally {
+    // On an error or a cancellation, no write may still be running (or reject unobserved) once the file closes.
+    await Promise.allSettled(writes);
   }
-  await Promise.all(writes);
   onProgress?.(position);
   return { bytes: position, hash: hex(hasher.digest()) };
 }

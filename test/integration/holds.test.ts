@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ingestRequest } from '../../src/ingestRequest.js';
 import { INGEST_WORKFLOW_TYPE, SIGNALS } from '../../src/operatorNames.js';
-import { movieStatus, useHarness, waitForStage } from '../helpers/harness.js';
+import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
 
 describe('holdArchive / releaseArchive', () => {
   // No watcher: the test starts each movie itself.
@@ -53,5 +53,40 @@ describe('holdArchive / releaseArchive', () => {
     await waitForStage(handle, ['expired']);
     assert.equal(existsSync(archived.buffer!.path), false);
     assert.equal(existsSync(archived.archive!.path), true);
+  });
+
+  it('retries a failing archive without giving up, a hold stops the retries, and release archives once storage is back', async () => {
+    const archiveDir = env.h.sessionDirs.archive;
+    renameSync(archiveDir, `${archiveDir}.away`);
+    writeFileSync(archiveDir, 'not a folder: storage is "down"');
+    try {
+      const movie = await env.h.microscope.acquire({ bytes: 100_000 });
+      await movie.rowsInserted;
+      const handle = await env.h.client.workflow.start(
+        INGEST_WORKFLOW_TYPE,
+        ingestRequest(env.h.config, env.h.config.cameras[0]!, path.basename(movie.cameraFile))!,
+      );
+      const failing = await waitUntil(async () => {
+        const pending = (await handle.describe()).raw.pendingActivities?.[0];
+        return pending?.activityType?.name === 'archiveMovie' && (pending.attempt ?? 0) >= 3 ? pending : undefined;
+      }, 'three failed archive attempts');
+      assert.match(failing.lastFailure?.message ?? '', /EEXIST|ENOTDIR/);
+      assert.equal((await movieStatus(handle)).stage, 'archiving');
+
+      await handle.signal(SIGNALS.holdArchive, { reason: 'GPFS down', by: 'test' });
+      await waitForStage(handle, ['archive-held'], 10_000);
+      await waitUntil(async () => ((await handle.describe()).raw.pendingActivities?.length ?? 0) === 0, 'the retries to stop');
+
+      rmSync(archiveDir);
+      renameSync(`${archiveDir}.away`, archiveDir);
+      await handle.signal(SIGNALS.releaseArchive);
+      const archived = await waitForStage(handle, ['archived']);
+      assert.equal(existsSync(archived.archive!.path), true);
+    } finally {
+      if (existsSync(`${archiveDir}.away`)) {
+        rmSync(archiveDir, { force: true });
+        renameSync(`${archiveDir}.away`, archiveDir);
+      }
+    }
   });
 });

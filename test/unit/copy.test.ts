@@ -73,6 +73,20 @@ describe('copyVerified', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['dest', 'src']);
   });
 
+  it('stops cleanly when the progress callback throws (a cancelled activity): no temporary file, no stray write', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 40 * 1024 * 1024);
+    const cancelled = new Error('cancelled by a hold');
+    const copy = copyVerified(source, path.join(dir, 'dest'), {
+      onProgress: (n) => {
+        if (n > 10 * 1024 * 1024) throw cancelled;
+      },
+    });
+    await assert.rejects(copy, cancelled);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(readdirSync(dir), ['src']);
+  });
+
   it('keeps temporary names short for 250-byte movie names', () => {
     assert.ok(Buffer.byteLength(path.basename(defaultTempPath(`/x/${'a'.repeat(250)}`))) < 40);
   });
