@@ -12,6 +12,7 @@ import type { FileFingerprint, PlacedPart } from '../src/movie.js';
 import { applyOwnership } from '../src/ownership.js';
 import { publishPart, type Published } from '../src/publish.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
+import { syncReferencesToArchive } from './references.js';
 
 /** One line per archived movie in the archive session folder, as transfermonitor.sh kept. */
 export const TRANSFER_LOG = 'transfer.log';
@@ -32,8 +33,9 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
      * Copies a movie's buffer copies into the session's archive folder under their Leginon names. The bytes read
      * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
-    async archiveMovie(input: { buffer: PlacedPart[]; archiveDir: string; filename: string }) {
+    async archiveMovie(input: { buffer: PlacedPart[]; bufferDir: string; archiveDir: string; filename: string }) {
       const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
+      const bufferDir = await confineReal(bufferRoot, input.bufferDir).catch(refuseUnsafe);
       const chownEnabled = config.ownership.chown;
       const progress = heartbeatProgress();
       const archived: Published[] = [];
@@ -59,8 +61,9 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
         if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
         archived.push(published);
       }
+      const warnings = await syncReferencesToArchive(bufferDir, folder);
       logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
-      return { parts: archived, attempt: currentAttempt() };
+      return { parts: archived, warnings, attempt: currentAttempt() };
     },
   };
 }

@@ -23,6 +23,7 @@ import { applyOwnership, parseMode, sessionOwner, type Owner } from '../src/owne
 import { publishPart, type Published } from '../src/publish.js';
 import { chooseImage, planDestination } from '../src/routing.js';
 import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
+import { createReferenceActivities } from './references.js';
 
 export interface IoDeps {
   config: Config;
@@ -77,6 +78,7 @@ const ignoreMissing = (error: NodeJS.ErrnoException) => {
 
 export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
   return {
+    ...createReferenceActivities({ config, bufferRoot: bufferHost.root, db, logger }),
     /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
     async copyFromCamera(input: { cameraHost: string; fileName: string; framesName: string; suffix: string }) {
       const camera = cameraConfig(config, input.cameraHost);

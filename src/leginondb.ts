@@ -186,3 +186,52 @@ export async function updateBufferHost(
     [values.basePath, values.disabled ? 1 : 0, values.appendFullHead ? 1 : 0, id],
   );
 }
+
+export interface ReferenceRow {
+  filename: string;
+  /** The reference's session `image path`: the reference image is `<image path>/<filename>.mrc`. */
+  imagePath: string | null;
+  /** Frames summed into the reference (a dark is scaled by it). */
+  nframes: number | null;
+}
+
+export interface MovieReferences {
+  flip: boolean;
+  rotate: number;
+  norm?: ReferenceRow;
+  dark?: ReferenceRow;
+}
+
+async function findReference(db: Db, table: 'NormImageData' | 'DarkImageData', id: number | null): Promise<ReferenceRow | undefined> {
+  if (!id) return undefined;
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT r.\`filename\` AS filename, s.\`image path\` AS imagePath, c.\`nframes\` AS nframes
+       FROM \`${table}\` r
+       LEFT JOIN \`SessionData\` s ON s.\`DEF_id\` = r.\`REF|SessionData|session\`
+       LEFT JOIN \`CameraEMData\` c ON c.\`DEF_id\` = r.\`REF|CameraEMData|camera\`
+      WHERE r.\`DEF_id\` = ?`,
+    [id],
+  );
+  const row = rows[0];
+  return row ? { filename: String(row.filename ?? ''), imagePath: row.imagePath ?? null, nframes: row.nframes ?? null } : undefined;
+}
+
+/** The norm and dark references an acquisition was taken with, and how its frames were flipped and rotated. */
+export async function findMovieReferences(db: Db, imageId: number): Promise<MovieReferences | undefined> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT cam.\`frame flip\` AS flip, cam.\`frame rotate\` AS rotate,
+            img.\`REF|NormImageData|norm\` AS normId, img.\`REF|DarkImageData|dark\` AS darkId
+       FROM \`AcquisitionImageData\` img
+       JOIN \`CameraEMData\` cam ON cam.\`DEF_id\` = img.\`REF|CameraEMData|camera\`
+      WHERE img.\`DEF_id\` = ?`,
+    [imageId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    flip: Boolean(row.flip),
+    rotate: Number(row.rotate ?? 0),
+    norm: await findReference(db, 'NormImageData', row.normId ?? null),
+    dark: await findReference(db, 'DarkImageData', row.darkId ?? null),
+  };
+}

@@ -92,6 +92,8 @@ export interface MovieStatus {
   /** The main part's content (for a DE folder: its largest file), and every part's. */
   fingerprint?: FileFingerprint & { algorithm: string };
   parts?: { targetSuffix: string; bytes: number; hash: string }[];
+  /** Reference files (in `references/` beside the frames) the movie was taken with. */
+  references?: { norm?: string; dark?: string };
   /** The main part's path; other parts lie beside it. */
   buffer?: { path: string };
   archive?: { path: string; sameAsBuffer?: boolean; verifiedAt?: string };

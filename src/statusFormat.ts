@@ -20,6 +20,9 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
   } else {
     lines.push(`  leginon    not resolved yet (${status.lookups} lookups)`);
   }
+  if (status.references) {
+    lines.push(`  references norm ${status.references.norm ?? '-'}, dark ${status.references.dark ?? '-'}`);
+  }
   if (status.fingerprint) lines.push(`  content    ${mib(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
   if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);
   if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${status.archive.path}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);

@@ -140,6 +140,18 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     status.warnings.push(`a different file already had this name; stored as ${part.path}`);
   }
 
+  if (found.imageClass === 'AcquisitionImageData') {
+    const references = await io.copyReferences({
+      imageId: found.imageId,
+      bufferDir: found.bufferDir,
+      bufferIsArchive: found.bufferIsArchive,
+      movieName: `${found.filename}${input.suffix}`,
+      owner: found.owner,
+    });
+    status.references = { norm: references.norm, dark: references.dark };
+    status.warnings.push(...references.warnings);
+  }
+
   enter('freeing-camera');
   const freed = await io.freeCamera({
     cameraHost: input.cameraHost,
@@ -231,8 +243,11 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       );
       try {
         const archived = await parkOnRefusal(() =>
-          scope.run(() => archive.archiveMovie({ buffer: placed.parts, archiveDir: found.archiveDir, filename: found.filename })),
+          scope.run(() =>
+            archive.archiveMovie({ buffer: placed.parts, bufferDir: found.bufferDir, archiveDir: found.archiveDir, filename: found.filename }),
+          ),
         );
+        status.warnings.push(...archived.warnings.filter((w) => !status.warnings.includes(w)));
         status.attempts.archiveMovie = archived.attempt;
         status.archive = { path: mainPath(archived.parts), verifiedAt: new Date().toISOString() };
         for (const part of archived.parts.filter((p) => p.conflict > 0)) {

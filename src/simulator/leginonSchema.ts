@@ -7,12 +7,12 @@ const KEYS = `PRIMARY KEY (\`DEF_id\`), KEY \`DEF_timestamp\` (\`DEF_timestamp\`
 const DEF = `\`DEF_id\` int(16) NOT NULL AUTO_INCREMENT,
   \`DEF_timestamp\` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`;
 
-const imageTable = (name: string) => `CREATE TABLE IF NOT EXISTS \`${name}\` (
+const imageTable = (name: string, extraColumns = '') => `CREATE TABLE IF NOT EXISTS \`${name}\` (
   ${DEF},
   \`REF|SessionData|session\` int(20) DEFAULT NULL,
   \`REF|CameraEMData|camera\` int(20) DEFAULT NULL,
   \`filename\` varchar(255) DEFAULT NULL,
-  \`label\` varchar(255) DEFAULT NULL,
+  \`label\` varchar(255) DEFAULT NULL,${extraColumns}
   ${KEYS},
   KEY \`REF|SessionData|session\` (\`REF|SessionData|session\`),
   KEY \`REF|CameraEMData|camera\` (\`REF|CameraEMData|camera\`)
@@ -62,7 +62,13 @@ export const LEGINON_TABLES: string[] = [
   KEY \`REF|InstrumentData|ccdcamera\` (\`REF|InstrumentData|ccdcamera\`),
   KEY \`frames name\` (\`frames name\`)
 ) ENGINE=InnoDB DEFAULT CHARSET=latin1`,
-  imageTable('AcquisitionImageData'),
+  imageTable(
+    'AcquisitionImageData',
+    `
+  \`REF|DarkImageData|dark\` int(20) DEFAULT NULL,
+  \`REF|BrightImageData|bright\` int(20) DEFAULT NULL,
+  \`REF|NormImageData|norm\` int(20) DEFAULT NULL,`,
+  ),
   imageTable('DarkImageData'),
   imageTable('BrightImageData'),
   imageTable('NormImageData'),

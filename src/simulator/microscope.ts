@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
+import { writeMrc } from '../mrc.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -77,6 +78,8 @@ export async function nextSessionName(db: Db, when = new Date()): Promise<string
 
 export class SimulatedMicroscope {
   private counter = 0;
+  /** Set by recordReferences: the references and frame orientation later exposures are taken with. */
+  private references?: { normId: number; darkId: number; flip: boolean; rotate: number };
 
   private constructor(
     private readonly db: Db,
@@ -161,14 +164,48 @@ export class SimulatedMicroscope {
     imageFilename: string,
     { imageClass = 'AcquisitionImageData', alignFrames = false }: { imageClass?: ImageClass; alignFrames?: boolean } = {},
   ): Promise<void> {
+    const references = imageClass === 'AcquisitionImageData' ? this.references : undefined;
     const [camera] = await this.db.query<ResultSetHeader>(
-      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`) VALUES (?, ?, ?, 1, ?, 40)',
-      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0],
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`) VALUES (?, ?, ?, 1, ?, 40, ?, ?)',
+      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, references?.flip ? 1 : 0, references?.rotate ?? 0],
     );
-    await this.db.query(
+    const [image] = await this.db.query<ResultSetHeader>(
       `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
       [this.sessionId, camera.insertId, imageFilename],
     );
+    if (references) {
+      await this.db.query('UPDATE `AcquisitionImageData` SET `REF|NormImageData|norm` = ?, `REF|DarkImageData|dark` = ? WHERE `DEF_id` = ?', [
+        references.normId,
+        references.darkId,
+        image.insertId,
+      ]);
+    }
+  }
+
+  /**
+   * Takes a gain (norm) and a dark reference, as Leginon's corrector does: MRC images in the session's image
+   * path with their rows; later exposures use them, with frames saved flipped/rotated as given.
+   */
+  async recordReferences(options: { flip: boolean; rotate: number; darkFrames: number }): Promise<{ norm: string; dark: string }> {
+    const names = { norm: `${this.options.session.name}_ref_norm_0`, dark: `${this.options.session.name}_ref_dark_0` };
+    await mkdir(this.options.session.imagePath, { recursive: true });
+    const pixels = (base: number) => Float32Array.from({ length: 24 }, (_, i) => base + i);
+    await writeMrc(path.join(this.options.session.imagePath, `${names.norm}.mrc`), { width: 6, height: 4, pixels: pixels(1) });
+    await writeMrc(path.join(this.options.session.imagePath, `${names.dark}.mrc`), { width: 6, height: 4, pixels: pixels(100) });
+    const ids: number[] = [];
+    for (const [table, filename, nframes] of [['NormImageData', names.norm, 1], ['DarkImageData', names.dark, options.darkFrames]] as const) {
+      const [camera] = await this.db.query<ResultSetHeader>(
+        'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `nframes`) VALUES (?, ?, ?)',
+        [this.sessionId, this.cameraInstrumentId, nframes],
+      );
+      const [row] = await this.db.query<ResultSetHeader>(
+        `INSERT INTO \`${table}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`) VALUES (?, ?, ?)`,
+        [this.sessionId, camera.insertId, filename],
+      );
+      ids.push(row.insertId);
+    }
+    this.references = { normId: ids[0]!, darkId: ids[1]!, flip: options.flip, rotate: options.rotate };
+    return names;
   }
 }
 

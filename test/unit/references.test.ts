@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeMrc, encodeMrc, type Image2D } from '../../src/mrc.js';
+import { darkScale, orientReference, referenceFileName, referenceListLine, scaled } from '../../src/references.js';
+
+/** 3 wide, 2 high: rows [1 2 3] and [4 5 6]. */
+const image: Image2D = { width: 3, height: 2, pixels: Float32Array.from([1, 2, 3, 4, 5, 6]) };
+const rows = (i: Image2D) => Array.from({ length: i.height }, (_, r) => Array.from(i.pixels.subarray(r * i.width, (r + 1) * i.width)));
+
+describe('orientReference (numpy semantics of the reference copier)', () => {
+  it('flips up-down', () => {
+    assert.deepEqual(rows(orientReference(image, { flip: true, rotate: 0 })), [[4, 5, 6], [1, 2, 3]]);
+  });
+
+  it('flip + half turn is one left-right flip', () => {
+    assert.deepEqual(rows(orientReference(image, { flip: true, rotate: 2 })), [[3, 2, 1], [6, 5, 4]]);
+  });
+
+  it('undoes a quarter turn with three counter-clockwise quarter turns', () => {
+    // rot90(a, 3) of [[1,2,3],[4,5,6]] is [[4,1],[5,2],[6,3]]
+    assert.deepEqual(rows(orientReference(image, { flip: false, rotate: 1 })), [[4, 1], [5, 2], [6, 3]]);
+    // rot90(a, 1) is [[3,6],[2,5],[1,4]]
+    assert.deepEqual(rows(orientReference(image, { flip: false, rotate: 3 })), [[3, 6], [2, 5], [1, 4]]);
+  });
+
+  it('leaves an image alone with no flip and no rotation', () => {
+    assert.deepEqual(rows(orientReference(image, { flip: false, rotate: 0 })), rows(image));
+  });
+});
+
+describe('dark scaling and names', () => {
+  it('scales a dark by its frame count unless it is blank or the count is 0', () => {
+    assert.equal(darkScale(image, 40), 40);
+    assert.equal(darkScale({ ...image, pixels: new Float32Array(6) }, 40), 1);
+    assert.equal(darkScale(image, 0), 1);
+    assert.deepEqual(Array.from(scaled(image, 2).pixels), [0.5, 1, 1.5, 2, 2.5, 3]);
+  });
+
+  it('writes reference_list.txt lines in the header order', () => {
+    assert.equal(
+      referenceListLine({ movieName: 'a.frames.tif', orientation: { flip: true, rotate: 1 }, darkScale: 40, norm: referenceFileName('n', true), dark: referenceFileName('d', true) }),
+      'a.frames.tif\tT\t90\t40\tn_mod.mrc\td_mod.mrc\n',
+    );
+    assert.equal(referenceListLine({ movieName: 'b', orientation: { flip: false, rotate: 0 }, darkScale: 1 }), 'b\tF\t0\t1\t\t\n');
+  });
+});
+
+describe('MRC', () => {
+  it('round-trips a float32 image', () => {
+    assert.deepEqual(rows(decodeMrc(encodeMrc(image))), rows(image));
+  });
+
+  it('refuses truncated files', () => {
+    assert.throws(() => decodeMrc(encodeMrc(image).subarray(0, 1030)), /truncated/);
+    assert.throws(() => decodeMrc(Buffer.alloc(10)), /not an MRC file/);
+  });
+});
