@@ -61,3 +61,25 @@ describe('unknownFiles: delete', () => {
     assert.equal((await fingerprintFile(archived.archive!.path)).hash, parked.fingerprint?.hash);
   });
 });
+
+describe('leginondb unreachable', () => {
+  const env = useHarness('deaddb', {
+    roles: ROLES,
+    overrides: { leginondb: { url: 'mysql://root@127.0.0.1:1/leginondb' }, leginon: { grace: '1s', lookupInterval: '200ms' } },
+  });
+
+  it('is never read as "no row": past the grace period nothing is parked, hidden or deleted, and the error is visible', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 64 * 1024 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const failing = await waitUntil(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities?.[0];
+      return pending?.activityType?.name === 'resolveLeginonName' && (pending.attempt ?? 0) >= 3 ? pending : undefined;
+    }, 'failing lookups');
+    assert.match(failing.lastFailure?.message ?? '', /ECONNREFUSED|connect/);
+    await new Promise((r) => setTimeout(r, 2000));
+    const status = await movieStatus(handle);
+    assert.equal(status.stage, 'resolving');
+    assert.equal(status.lookups, 0, 'no lookup ever answered');
+    assert.equal(existsSync(movie.cameraFile), true, 'the camera file stays where it is');
+  });
+});
