@@ -8,16 +8,20 @@ import path from 'node:path';
 import type { Config } from '../src/config.js';
 import { copyVerified } from '../src/copy.js';
 import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
-import { findMovieReferences, type Db, type ReferenceRow } from '../src/leginondb.js';
+import { findMovieReferences, type Db, type MovieReferences, type ReferenceRow } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { readMrc, writeMrc, type Image2D } from '../src/mrc.js';
 import { applyOwnership, parseMode, type Owner } from '../src/ownership.js';
 import {
   darkScale,
+  defectPlanFileName,
+  defectPlanText,
   FAILED_REFERENCES,
   FAILED_REFERENCES_HEADER,
   isReoriented,
+  orientDefectPlan,
   orientReference,
+  parseDefectPlan,
   REFERENCE_LIST,
   REFERENCE_LIST_HEADER,
   referenceFileName,
@@ -27,11 +31,13 @@ import {
   type FrameOrientation,
 } from '../src/references.js';
 
+const ignoreExisting = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EEXIST') throw error;
+};
+
 /** Creates a list file with its header line, unless it exists. */
 async function ensureListFile(file: string, header: string): Promise<void> {
-  await writeFile(file, header, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  await writeFile(file, header, { flag: 'wx' }).catch(ignoreExisting);
 }
 
 /** Appends `line` unless a line for `key` is there already (each movie and each unreadable file listed once). */
@@ -69,6 +75,17 @@ function oneAtATime<T>(folder: string, work: () => Promise<T>): Promise<T> {
   folderQueues.set(folder, next);
   void next.finally(() => folderQueues.get(folder) === next && folderQueues.delete(folder)).catch(() => undefined);
   return next;
+}
+
+/** Writes the image's corrector plan once, and its turned `_mod` copy; returns the name the list records. */
+async function writeDefectPlans(folder: string, references: MovieReferences, orientation: FrameOrientation): Promise<string> {
+  const stored = references.plan!;
+  const plan = parseDefectPlan(stored.columns, stored.rows, stored.pixels);
+  await writeFile(path.join(folder, defectPlanFileName(stored.id, false)), defectPlanText(plan), { flag: 'wx' }).catch(ignoreExisting);
+  if (!isReoriented(orientation)) return defectPlanFileName(stored.id, false);
+  const turned = orientDefectPlan(plan, references.width, references.height, orientation);
+  await writeFile(path.join(folder, defectPlanFileName(stored.id, true)), defectPlanText(turned), { flag: 'wx' }).catch(ignoreExisting);
+  return defectPlanFileName(stored.id, true);
 }
 
 export interface ReferenceDeps {
@@ -122,7 +139,7 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
       const warnings: string[] = [];
       try {
         const references = await findMovieReferences(db, input.imageId);
-        if (!references || (!references.norm && !references.dark)) return { warnings };
+        if (!references || (!references.norm && !references.dark && !references.plan)) return { warnings };
         const root = input.bufferIsArchive ? config.archive.root : bufferRoot;
         const folder = await ensureFolderInside(root, path.join(input.bufferDir, REFERENCES_FOLDER));
         const orientation = { flip: references.flip, rotate: references.rotate };
@@ -131,7 +148,15 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
           await ensureListFile(path.join(folder, FAILED_REFERENCES), FAILED_REFERENCES_HEADER);
           const norm = references.norm && (await copyOne('norm', references.norm, folder, orientation, warnings));
           const dark = references.dark && (await copyOne('dark', references.dark, folder, orientation, warnings));
-          const line = referenceListLine({ movieName: input.movieName, orientation, darkScale: dark ? dark.scale : 1, norm: norm?.name, dark: dark?.name });
+          const defectPlan = references.plan && (await writeDefectPlans(folder, references, orientation));
+          const line = referenceListLine({
+            movieName: input.movieName,
+            orientation,
+            darkScale: dark ? dark.scale : 1,
+            norm: norm?.name,
+            dark: dark?.name,
+            defectPlan,
+          });
           await appendOnce(path.join(folder, REFERENCE_LIST), input.movieName, line);
           const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
           await applyOwnership(folder, parseMode(folderMode), input.owner, chownEnabled);

@@ -198,8 +198,12 @@ export interface ReferenceRow {
 export interface MovieReferences {
   flip: boolean;
   rotate: number;
+  /** The camera image's size (CameraEMData `SUBD|dimension`), which a defect plan's coordinates refer to. */
+  width: number;
+  height: number;
   norm?: ReferenceRow;
   dark?: ReferenceRow;
+  plan?: { id: number; columns: string | null; rows: string | null; pixels: string | null };
 }
 
 async function findReference(db: Db, table: 'NormImageData' | 'DarkImageData', id: number | null): Promise<ReferenceRow | undefined> {
@@ -220,9 +224,13 @@ async function findReference(db: Db, table: 'NormImageData' | 'DarkImageData', i
 export async function findMovieReferences(db: Db, imageId: number): Promise<MovieReferences | undefined> {
   const [rows] = await db.query<mysql.RowDataPacket[]>(
     `SELECT cam.\`frame flip\` AS flip, cam.\`frame rotate\` AS rotate,
-            img.\`REF|NormImageData|norm\` AS normId, img.\`REF|DarkImageData|dark\` AS darkId
+            cam.\`SUBD|dimension|x\` AS width, cam.\`SUBD|dimension|y\` AS height,
+            img.\`REF|NormImageData|norm\` AS normId, img.\`REF|DarkImageData|dark\` AS darkId,
+            plan.\`DEF_id\` AS planId, plan.\`SEQ|bad_cols\` AS badColumns, plan.\`SEQ|bad_rows\` AS badRows,
+            plan.\`SEQ|bad_pixels\` AS badPixels
        FROM \`AcquisitionImageData\` img
        JOIN \`CameraEMData\` cam ON cam.\`DEF_id\` = img.\`REF|CameraEMData|camera\`
+       LEFT JOIN \`CorrectorPlanData\` plan ON plan.\`DEF_id\` = img.\`REF|CorrectorPlanData|corrector plan\`
       WHERE img.\`DEF_id\` = ?`,
     [imageId],
   );
@@ -231,6 +239,9 @@ export async function findMovieReferences(db: Db, imageId: number): Promise<Movi
   return {
     flip: Boolean(row.flip),
     rotate: Number(row.rotate ?? 0),
+    width: Number(row.width ?? 0),
+    height: Number(row.height ?? 0),
+    plan: row.planId ? { id: Number(row.planId), columns: row.badColumns, rows: row.badRows, pixels: row.badPixels } : undefined,
     norm: await findReference(db, 'NormImageData', row.normId ?? null),
     dark: await findReference(db, 'DarkImageData', row.darkId ?? null),
   };

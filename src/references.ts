@@ -88,6 +88,8 @@ export function referenceListLine(entry: {
   darkScale: number;
   norm?: string;
   dark?: string;
+  /** Only when the image has a corrector plan (the column is left out otherwise, as Leginon writes it). */
+  defectPlan?: string;
 }): string {
   return `${[
     entry.movieName,
@@ -96,5 +98,67 @@ export function referenceListLine(entry: {
     String(entry.darkScale),
     entry.norm ?? '',
     entry.dark ?? '',
+    ...(entry.defectPlan ? [entry.defectPlan] : []),
   ].join('\t')}\n`;
+}
+
+/** A corrector plan: bad columns, bad rows and bad pixels ((x, y) pairs) of the camera image. */
+export interface DefectPlan {
+  badColumns: number[];
+  badRows: number[];
+  badPixels: [number, number][];
+}
+
+export function defectPlanFileName(planId: number, modified: boolean): string {
+  return `defect_plan${String(planId).padStart(4, '0')}${modified ? '_mod' : ''}.txt`;
+}
+
+/** Reads sinedon's `SEQ|...` text (a Python repr such as "(1, 2)", "[3]" or "[(10, 20), (5, 6)]") as numbers. */
+export function parseSequence(text: string | null): number[] {
+  return (text ?? '').match(/-?\d+/g)?.map(Number) ?? [];
+}
+
+export function parseDefectPlan(columns: string | null, rows: string | null, pixels: string | null): DefectPlan {
+  const flat = parseSequence(pixels);
+  const badPixels: [number, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) badPixels.push([flat[i]!, flat[i + 1]!]);
+  return { badColumns: parseSequence(columns), badRows: parseSequence(rows), badPixels };
+}
+
+const pythonList = (values: string[]) => `[${values.join(', ')}]`;
+
+/** The three lines of a defect plan file: bad columns, bad rows, bad pixels, in Python's list notation. */
+export function defectPlanText(plan: DefectPlan): string {
+  return [
+    pythonList(plan.badColumns.map(String)),
+    pythonList(plan.badRows.map(String)),
+    pythonList(plan.badPixels.map(([x, y]) => `(${x}, ${y})`)),
+  ].join('\n') + '\n';
+}
+
+/**
+ * The plan turned like the frames (the same orientation as orientReference, so a defect stays on the same
+ * physical pixel of the turned gain reference). A bad row may become a bad column and the other way round.
+ */
+export function orientDefectPlan(plan: DefectPlan, width: number, height: number, orientation: FrameOrientation): DefectPlan {
+  // Turn an image whose pixel values are their own indices, then read where each pixel went.
+  const indices = orientReference({ width, height, pixels: Float32Array.from({ length: width * height }, (_, i) => i) }, orientation);
+  const moved = new Map<number, [number, number]>();
+  indices.pixels.forEach((from, to) => moved.set(from, [to % indices.width, Math.floor(to / indices.width)]));
+  const where = (x: number, y: number) => moved.get(y * width + x)!;
+  const result: DefectPlan = { badColumns: [], badRows: [], badPixels: [] };
+  for (const row of plan.badRows) {
+    const [a, b] = [where(0, row), where(Math.min(1, width - 1), row)];
+    if (a[1] === b[1]) result.badRows.push(a[1]);
+    else result.badColumns.push(a[0]);
+  }
+  for (const column of plan.badColumns) {
+    const [a, b] = [where(column, 0), where(column, Math.min(1, height - 1))];
+    if (a[0] === b[0]) result.badColumns.push(a[0]);
+    else result.badRows.push(a[1]);
+  }
+  result.badPixels = plan.badPixels.map(([x, y]) => where(x, y));
+  result.badColumns.sort((p, q) => p - q);
+  result.badRows.sort((p, q) => p - q);
+  return result;
 }

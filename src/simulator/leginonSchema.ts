@@ -67,8 +67,18 @@ export const LEGINON_TABLES: string[] = [
     `
   \`REF|DarkImageData|dark\` int(20) DEFAULT NULL,
   \`REF|BrightImageData|bright\` int(20) DEFAULT NULL,
-  \`REF|NormImageData|norm\` int(20) DEFAULT NULL,`,
+  \`REF|NormImageData|norm\` int(20) DEFAULT NULL,
+  \`REF|CorrectorPlanData|corrector plan\` int(20) DEFAULT NULL,`,
   ),
+  // Not in the 2018 dump; named in schema.md from rawtransfer's reads (sinedon SEQ columns hold Python reprs).
+  `CREATE TABLE IF NOT EXISTS \`CorrectorPlanData\` (
+  ${DEF},
+  \`REF|SessionData|session\` int(20) DEFAULT NULL,
+  \`SEQ|bad_rows\` text,
+  \`SEQ|bad_cols\` text,
+  \`SEQ|bad_pixels\` text,
+  ${KEYS}
+) ENGINE=InnoDB DEFAULT CHARSET=latin1`,
   imageTable('DarkImageData'),
   imageTable('BrightImageData'),
   imageTable('NormImageData'),

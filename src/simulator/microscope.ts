@@ -63,6 +63,9 @@ export function gatanFramesName(when: Date, counter: number): string {
   return `${date}_${time}${pad(counter % 100)}`;
 }
 
+/** The simulated camera image (and its references): tiny, so references are cheap to write and check. */
+const REFERENCE_SIZE = { width: 6, height: 4 };
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** Leginon's session naming: yy + month + dd + the next free letter (25nov25a, 25nov25b, ...). */
@@ -79,7 +82,7 @@ export async function nextSessionName(db: Db, when = new Date()): Promise<string
 export class SimulatedMicroscope {
   private counter = 0;
   /** Set by recordReferences: the references and frame orientation later exposures are taken with. */
-  private references?: { normId: number; darkId: number; flip: boolean; rotate: number };
+  private references?: { normId: number; darkId: number; planId: number; flip: boolean; rotate: number };
 
   private constructor(
     private readonly db: Db,
@@ -166,19 +169,18 @@ export class SimulatedMicroscope {
   ): Promise<void> {
     const references = imageClass === 'AcquisitionImageData' ? this.references : undefined;
     const [camera] = await this.db.query<ResultSetHeader>(
-      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`) VALUES (?, ?, ?, 1, ?, 40, ?, ?)',
-      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, references?.flip ? 1 : 0, references?.rotate ?? 0],
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`, `SUBD|dimension|x`, `SUBD|dimension|y`) VALUES (?, ?, ?, 1, ?, 40, ?, ?, ?, ?)',
+      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, references?.flip ? 1 : 0, references?.rotate ?? 0, REFERENCE_SIZE.width, REFERENCE_SIZE.height],
     );
     const [image] = await this.db.query<ResultSetHeader>(
       `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
       [this.sessionId, camera.insertId, imageFilename],
     );
     if (references) {
-      await this.db.query('UPDATE `AcquisitionImageData` SET `REF|NormImageData|norm` = ?, `REF|DarkImageData|dark` = ? WHERE `DEF_id` = ?', [
-        references.normId,
-        references.darkId,
-        image.insertId,
-      ]);
+      await this.db.query(
+        'UPDATE `AcquisitionImageData` SET `REF|NormImageData|norm` = ?, `REF|DarkImageData|dark` = ?, `REF|CorrectorPlanData|corrector plan` = ? WHERE `DEF_id` = ?',
+        [references.normId, references.darkId, references.planId, image.insertId],
+      );
     }
   }
 
@@ -186,12 +188,18 @@ export class SimulatedMicroscope {
    * Takes a gain (norm) and a dark reference, as Leginon's corrector does: MRC images in the session's image
    * path with their rows; later exposures use them, with frames saved flipped/rotated as given.
    */
-  async recordReferences(options: { flip: boolean; rotate: number; darkFrames: number }): Promise<{ norm: string; dark: string }> {
+  async recordReferences(options: { flip: boolean; rotate: number; darkFrames: number }): Promise<{ norm: string; dark: string; planId: number }> {
     const names = { norm: `${this.options.session.name}_ref_norm_0`, dark: `${this.options.session.name}_ref_dark_0` };
     await mkdir(this.options.session.imagePath, { recursive: true });
-    const pixels = (base: number) => Float32Array.from({ length: 24 }, (_, i) => base + i);
-    await writeMrc(path.join(this.options.session.imagePath, `${names.norm}.mrc`), { width: 6, height: 4, pixels: pixels(1) });
-    await writeMrc(path.join(this.options.session.imagePath, `${names.dark}.mrc`), { width: 6, height: 4, pixels: pixels(100) });
+    const { width, height } = REFERENCE_SIZE;
+    const pixels = (base: number) => Float32Array.from({ length: width * height }, (_, i) => base + i);
+    await writeMrc(path.join(this.options.session.imagePath, `${names.norm}.mrc`), { width, height, pixels: pixels(1) });
+    await writeMrc(path.join(this.options.session.imagePath, `${names.dark}.mrc`), { width, height, pixels: pixels(100) });
+    // sinedon stores sequences as Python reprs.
+    const [plan] = await this.db.query<ResultSetHeader>(
+      'INSERT INTO `CorrectorPlanData` (`REF|SessionData|session`, `SEQ|bad_cols`, `SEQ|bad_rows`, `SEQ|bad_pixels`) VALUES (?, ?, ?, ?)',
+      [this.sessionId, '(5,)', '[1]', '[(2, 0)]'],
+    );
     const ids: number[] = [];
     for (const [table, filename, nframes] of [['NormImageData', names.norm, 1], ['DarkImageData', names.dark, options.darkFrames]] as const) {
       const [camera] = await this.db.query<ResultSetHeader>(
@@ -204,8 +212,8 @@ export class SimulatedMicroscope {
       );
       ids.push(row.insertId);
     }
-    this.references = { normId: ids[0]!, darkId: ids[1]!, flip: options.flip, rotate: options.rotate };
-    return names;
+    this.references = { normId: ids[0]!, darkId: ids[1]!, planId: plan.insertId, flip: options.flip, rotate: options.rotate };
+    return { ...names, planId: plan.insertId };
   }
 }
 

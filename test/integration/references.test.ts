@@ -22,7 +22,10 @@ describe('references beside the frames (rawtransfer reference copier, transfermo
     assert.deepEqual(statuses[0]!.references, { norm: `${refs.norm}_mod.mrc`, dark: `${refs.dark}_mod.mrc` });
 
     const bufferRefs = path.join(env.h.sessionDirs.buffer, 'references');
+    const plan = `defect_plan${String(refs.planId).padStart(4, '0')}`;
     const expectedFiles = [
+      `${plan}.txt`,
+      `${plan}_mod.txt`,
       'failed_reference_read.txt',
       `${refs.dark}.mrc`,
       `${refs.dark}_mod.mrc`,
@@ -35,8 +38,12 @@ describe('references beside the frames (rawtransfer reference copier, transfermo
     assert.equal(header, 'image_name\tflip\trotate\tdark_scale\tnorm_image\tdark_image\tdefect_plan');
     assert.deepEqual(
       lines.sort(),
-      [first, second].map((m) => `${m.imageFilename}.frames.tif\tT\t90\t40\t${refs.norm}_mod.mrc\t${refs.dark}_mod.mrc`).sort(),
+      [first, second].map((m) => `${m.imageFilename}.frames.tif\tT\t90\t40\t${refs.norm}_mod.mrc\t${refs.dark}_mod.mrc\t${plan}_mod.txt`).sort(),
     );
+    assert.equal(readFileSync(path.join(bufferRefs, `${plan}.txt`), 'utf8'), '[5]\n[1]\n[(2, 0)]\n');
+    // 6 x 4 image, up-down flip then one clockwise quarter turn (the gain reference's mapping): column 5 becomes
+    // row 5, row 1 (flipped to 2) becomes column 1, pixel (2, 0) (flipped to (2, 3)) becomes (0, 2).
+    assert.equal(readFileSync(path.join(bufferRefs, `${plan}_mod.txt`), 'utf8'), '[1]\n[5]\n[(0, 2)]\n');
 
     const imagePath = path.join(env.h.dirs.archive, 'leginon', 'demo', env.h.sessionName, 'rawdata');
     const dark = await readMrc(path.join(imagePath, `${refs.dark}.mrc`));

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeMrc, encodeMrc, type Image2D } from '../../src/mrc.js';
-import { darkScale, orientReference, referenceFileName, referenceListLine, scaled } from '../../src/references.js';
+import {
+  darkScale,
+  defectPlanFileName,
+  defectPlanText,
+  orientDefectPlan,
+  orientReference,
+  parseDefectPlan,
+  referenceFileName,
+  referenceListLine,
+  scaled,
+} from '../../src/references.js';
 
 /** 3 wide, 2 high: rows [1 2 3] and [4 5 6]. */
 const image: Image2D = { width: 3, height: 2, pixels: Float32Array.from([1, 2, 3, 4, 5, 6]) };
@@ -53,5 +63,23 @@ describe('MRC', () => {
   it('refuses truncated files', () => {
     assert.throws(() => decodeMrc(encodeMrc(image).subarray(0, 1030)), /truncated/);
     assert.throws(() => decodeMrc(Buffer.alloc(10)), /not an MRC file/);
+  });
+});
+
+describe('defect plans', () => {
+  it('reads sinedon sequences and writes the three-line plan', () => {
+    const plan = parseDefectPlan('(3,)', '[1, 2]', '[(4, 0), (5, 1)]');
+    assert.deepEqual(plan, { badColumns: [3], badRows: [1, 2], badPixels: [[4, 0], [5, 1]] });
+    assert.equal(defectPlanText(plan), '[3]\n[1, 2]\n[(4, 0), (5, 1)]\n');
+    assert.equal(defectPlanFileName(41, false), 'defect_plan0041.txt');
+    assert.equal(defectPlanFileName(41, true), 'defect_plan0041_mod.txt');
+  });
+
+  it('turns a plan with the frames: an up-down flip moves rows, a quarter turn makes rows columns', () => {
+    const plan = { badColumns: [0], badRows: [1], badPixels: [[2, 0]] as [number, number][] };
+    // 3 wide, 2 high. Up-down flip: row 1 -> row 0; pixel (2,0) -> (2,1); column 0 stays.
+    assert.deepEqual(orientDefectPlan(plan, 3, 2, { flip: true, rotate: 0 }), { badColumns: [0], badRows: [0], badPixels: [[2, 1]] });
+    // rotate 1 is undone by rot90 x3: (x, y) -> (H-1-y, x) with H = 2; row 1 -> column 0; column 0 -> row 0.
+    assert.deepEqual(orientDefectPlan(plan, 3, 2, { flip: false, rotate: 1 }), { badColumns: [0], badRows: [0], badPixels: [[1, 2]] });
   });
 });
