@@ -5,6 +5,7 @@
 import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../src/config.js';
+import { compressionFor, compressVerified, COMPRESSED_SUFFIX } from '../src/compression.js';
 import { copyVerified } from '../src/copy.js';
 import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
@@ -45,11 +46,13 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
         // Archive copies get the owner and mode of the buffer copy and its folder, as transfermonitor.sh did.
         const [bufferFile, bufferFolder] = await Promise.all([stat(bufferPath), stat(path.dirname(bufferPath))]);
         await applyOwnership(folder, bufferFolder.mode & 0o7777, bufferFolder, chownEnabled);
-        const published = await publishPart(folder, input.filename, part, async (target) => {
-          const outcome = await copyVerified(bufferPath, target, {
-            expected: part.fingerprint,
-            onProgress: (n) => progress(bytesBefore + n),
-          });
+        const compression = compressionFor(part.targetSuffix, config.archive.compressMrc);
+        const targetSuffix = compression ? `${part.targetSuffix}${COMPRESSED_SUFFIX[compression]}` : part.targetSuffix;
+        const onProgress = (n: number) => progress(bytesBefore + n);
+        const published = await publishPart(folder, input.filename, { targetSuffix, fingerprint: part.fingerprint }, async (target) => {
+          const outcome = compression
+            ? await compressVerified(bufferPath, target, part.fingerprint, onProgress)
+            : await copyVerified(bufferPath, target, { expected: part.fingerprint, onProgress });
           return outcome.kind === 'copied' ? 'done' : outcome.kind;
         });
         bytesBefore += part.fingerprint.bytes;
@@ -59,7 +62,7 @@ export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveD
           await appendFile(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, part.fingerprint, bufferPath));
         }
         if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
-        archived.push(published);
+        archived.push({ ...published, compression });
       }
       const warnings = await syncReferencesToArchive(bufferDir, folder);
       logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');

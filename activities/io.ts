@@ -5,6 +5,7 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { fingerprintStored } from '../src/compression.js';
 import { cameraConfig, type BufferHostConfig, type Config } from '../src/config.js';
 import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, sourceIdentity } from '../src/copy.js';
 import { confineReal, ensureFolderInside, removeEmptyFolders } from '../src/fsGuards.js';
@@ -278,7 +279,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
       for (const archived of input.archive) {
         const archivePath = await confineReal(config.archive.root, archived.path).catch(refuseUnsafe);
-        const now = await fingerprintFile(archivePath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        const now = await fingerprintStored(archivePath, archived.compression).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
         if (!now) return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
         if (now.hash !== archived.fingerprint.hash || now.bytes !== archived.fingerprint.bytes) {
           return {

@@ -69,6 +69,8 @@ export const ConfigSchema = z
       target: plainName.default('primary'),
       /** Mount point of primary storage (GPFS); archive paths from the database must lie under it. */
       root: absolutePath,
+      /** Compress `.mrc` movies on their way to the archive (the buffer copy stays as it is): 'none' or 'gzip'. */
+      compressMrc: z.enum(['none', 'gzip']).default('none'),
     }),
     watcher: z
       .strictObject({

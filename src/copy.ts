@@ -47,7 +47,7 @@ export class VerificationError extends Error {
   }
 }
 
-const hex = (value: bigint) => value.toString(16).padStart(16, '0');
+export const hex = (value: bigint) => value.toString(16).padStart(16, '0');
 
 /**
  * Page-aligned I/O buffers. The kernel copies between the page cache and user memory several times faster when
@@ -134,7 +134,7 @@ async function streamAndHash(source: FileHandle, target: FileHandle, onProgress?
   return { bytes: position, hash: hex(hasher.digest()) };
 }
 
-async function fsyncDirectory(directory: string): Promise<void> {
+export async function fsyncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();
@@ -183,17 +183,22 @@ export async function copyVerified(source: string, destination: string, options:
   return publish(tempPath, destination, written, sourceIdentity);
 }
 
-async function publish(
+/**
+ * Links a verified temporary file to its final name, never replacing a file; an existing file is compared by
+ * its content (`fingerprintOf`: the bytes, or for a compressed copy the bytes it decompresses to).
+ */
+export async function publish(
   tempPath: string,
   destination: string,
   fingerprint: FileFingerprint,
   source: SourceIdentity,
+  fingerprintOf: (file: string) => Promise<FileFingerprint> = fingerprintFile,
 ): Promise<CopyOutcome> {
   try {
     await link(tempPath, destination);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const existing = await fingerprintFile(destination);
+    const existing = await fingerprintOf(destination);
     await unlink(tempPath);
     return existing.hash === fingerprint.hash && existing.bytes === fingerprint.bytes
       ? { kind: 'already-present', fingerprint, source }

@@ -2,6 +2,7 @@
  * The data a movie's workflow carries and reports. Shared by workflow, activities, watcher and bufferctl;
  * types and plain data only, so workflow code can import it.
  */
+import type { Compression } from './compression.js';
 import type { MovieStage } from './operatorNames.js';
 
 export interface FileFingerprint {
@@ -37,7 +38,9 @@ export interface CopiedPart extends MoviePart {
 export interface PlacedPart {
   targetSuffix: string;
   path: string;
+  /** Of the content: for a compressed archive copy, of what it decompresses to. */
   fingerprint: FileFingerprint;
+  compression?: Compression;
 }
 
 /** Durations in milliseconds, fixed when the movie's workflow starts (visible in its history). */

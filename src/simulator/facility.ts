@@ -47,12 +47,13 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   await createDatabase(options.leginondbUrl, { dropFirst: options.freshDatabase });
 
+  const overrides = options.overrides ?? {};
   const raw = {
     leginondb: { url: options.leginondbUrl },
     bufferHosts: [{ name: bufferHost, root: dirs.buffer }],
     cameras: [{ host: cameraHost, root: dirs.camera, bufferHost }],
-    archive: { target: 'gpfs', root: dirs.archive },
-    ...options.overrides,
+    ...overrides,
+    archive: { target: 'gpfs', root: dirs.archive, ...(overrides.archive as object | undefined) },
   };
   const config = parseConfig(raw, {}, 'simulated facility');
   const configFile = path.join(options.baseDir, 'config.json');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fingerprintDecompressed } from '../../src/compression.js';
 import { movieWorkflowId } from '../../src/operatorNames.js';
 import { ROLES } from '../../workers/roles.js';
 import { useHarness, waitForStage } from '../helpers/harness.js';
@@ -40,5 +41,24 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     await waitForStage(handle, ['expired']);
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false, 'the buffer folder goes at expiry');
     assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
+  });
+});
+
+describe('archive.compressMrc: gzip', () => {
+  const env = useHarness('compress', { roles: ROLES, overrides: { expiry: { after: '3s' }, archive: { compressMrc: 'gzip' } } });
+
+  it('archives .mrc movies gzipped, verified by decompressing, and expires the buffer copy against them; TIFFs go as they are', async () => {
+    const mrc = await env.h.microscope.acquire({ bytes: 400_000, format: 'mrc' });
+    const tif = await env.h.microscope.acquire({ bytes: 100_000, format: 'tif' });
+    const mrcHandle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', mrc.framesName));
+    const tifHandle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', tif.framesName));
+    const archived = await waitForStage(mrcHandle, ['archived', 'expiring', 'expired']);
+    assert.equal(path.basename(archived.archive!.path), `${mrc.imageFilename}.frames.mrc.gz`);
+    assert.equal((await fingerprintDecompressed(archived.archive!.path)).hash, archived.fingerprint?.hash);
+    assert.deepEqual([...readFileSync(archived.archive!.path).subarray(0, 2)], [0x1f, 0x8b], 'a gzip stream');
+    const expired = await waitForStage(mrcHandle, ['expired']);
+    assert.equal(existsSync(expired.buffer!.path), false);
+    const tifArchived = await waitForStage(tifHandle, ['archived', 'expiring', 'expired']);
+    assert.equal(path.basename(tifArchived.archive!.path), `${tif.imageFilename}.frames.tif`);
   });
 });
