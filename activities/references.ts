@@ -50,6 +50,7 @@ async function appendOnce(file: string, key: string, line: string): Promise<void
 export interface ReferencesCopied {
   norm?: string;
   dark?: string;
+  defectPlan?: string;
   warnings: string[];
 }
 
@@ -163,7 +164,7 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
           for (const file of await readdir(folder)) {
             await applyOwnership(path.join(folder, file), parseMode(fileMode), input.owner, chownEnabled);
           }
-          return { norm: norm?.name, dark: dark?.name, warnings };
+          return { norm: norm?.name, dark: dark?.name, defectPlan, warnings };
         });
       } catch (error) {
         logger.warn({ err: error, imageId: input.imageId }, 'references not copied');

@@ -96,7 +96,7 @@ export interface MovieStatus {
   fingerprint?: FileFingerprint & { algorithm: string };
   parts?: { targetSuffix: string; bytes: number; hash: string }[];
   /** Reference files (in `references/` beside the frames) the movie was taken with. */
-  references?: { norm?: string; dark?: string };
+  references?: { norm?: string; dark?: string; defectPlan?: string };
   /** The main part's path; other parts lie beside it. */
   buffer?: { path: string };
   archive?: { path: string; sameAsBuffer?: boolean; verifiedAt?: string };

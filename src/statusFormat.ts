@@ -21,7 +21,8 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
     lines.push(`  leginon    not resolved yet (${status.lookups} lookups)`);
   }
   if (status.references) {
-    lines.push(`  references norm ${status.references.norm ?? '-'}, dark ${status.references.dark ?? '-'}`);
+    const { norm, dark, defectPlan } = status.references;
+    lines.push(`  references norm ${norm ?? '-'}, dark ${dark ?? '-'}, defect plan ${defectPlan ?? '-'}`);
   }
   if (status.fingerprint) lines.push(`  content    ${mib(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
   if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);

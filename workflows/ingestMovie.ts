@@ -148,7 +148,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       movieName: `${found.filename}${input.suffix}`,
       owner: found.owner,
     });
-    status.references = { norm: references.norm, dark: references.dark };
+    status.references = { norm: references.norm, dark: references.dark, defectPlan: references.defectPlan };
     status.warnings.push(...references.warnings);
   }
 

@@ -19,7 +19,11 @@ describe('references beside the frames (rawtransfer reference copier, transfermo
     for (const movie of [first, second]) {
       statuses.push(await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName)), ['archived']));
     }
-    assert.deepEqual(statuses[0]!.references, { norm: `${refs.norm}_mod.mrc`, dark: `${refs.dark}_mod.mrc` });
+    assert.deepEqual(statuses[0]!.references, {
+      norm: `${refs.norm}_mod.mrc`,
+      dark: `${refs.dark}_mod.mrc`,
+      defectPlan: `defect_plan${String(refs.planId).padStart(4, '0')}_mod.txt`,
+    });
 
     const bufferRefs = path.join(env.h.sessionDirs.buffer, 'references');
     const plan = `defect_plan${String(refs.planId).padStart(4, '0')}`;
@@ -64,7 +68,11 @@ describe('references beside the frames (rawtransfer reference copier, transfermo
     const movie = await env.h.microscope.acquire({ bytes: 50_000 });
     const archived = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName)), ['archived']);
     assert.match(archived.warnings.join('\n'), /norm reference .* is unreadable/);
-    assert.deepEqual(archived.references, { norm: `${refs.norm}.mrc`, dark: `${refs.dark}.mrc` });
+    assert.deepEqual(archived.references, {
+      norm: `${refs.norm}.mrc`,
+      dark: `${refs.dark}.mrc`,
+      defectPlan: `defect_plan${String(refs.planId).padStart(4, '0')}.txt`,
+    });
     const failed = readFileSync(path.join(env.h.sessionDirs.buffer, 'references', 'failed_reference_read.txt'), 'utf8');
     assert.ok(failed.includes(path.join(imagePath, `${refs.norm}.mrc`)), failed);
   });
