@@ -55,6 +55,8 @@ const facility = await prepareSimulatedFacility({
   overrides: { ...DEMO_SETTINGS, ...(temporal ? { temporal: { address: temporal.address } } : {}) },
 });
 const { config, microscope } = facility;
+// The session's gain and dark references, with frames saved flipped and turned, as on many K3 setups.
+await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40 });
 const roles = await startRoles(config, { roles: ROLES });
 const client = await connectClient(config);
 const startedAt = new Date().toISOString();
