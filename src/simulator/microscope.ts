@@ -50,8 +50,23 @@ export interface AcquiredMovie {
   rowsInserted: Promise<void>;
 }
 
+/**
+ * Creates the tables, and adds columns a table made by an older version lacks, the way sinedon adds a column
+ * the first time it stores a value for it (the demo's database lives on between runs).
+ */
 export async function createLeginonTables(db: Db): Promise<void> {
-  for (const statement of LEGINON_TABLES) await db.query(statement);
+  for (const statement of LEGINON_TABLES) {
+    await db.query(statement);
+    const table = /CREATE TABLE IF NOT EXISTS `([^`]+)`/.exec(statement)![1]!;
+    const [existing] = await db.query<RowDataPacket[]>(
+      'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      [table],
+    );
+    const present = new Set(existing.map((row) => String(row.name)));
+    for (const [, column, definition] of statement.matchAll(/^\s*`([^`]+)` ([^,\n]+),?$/gm)) {
+      if (!present.has(column!)) await db.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+    }
+  }
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
