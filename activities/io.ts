@@ -4,6 +4,7 @@
  * and engine modules in src/.
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { fingerprintStored } from '../src/compression.js';
 import { cameraConfig, type BufferHostConfig, type Config } from '../src/config.js';
@@ -212,14 +213,21 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      */
     async setAsideUnknownMovie(input: { cameraHost: string; parts: CopiedPart[] }) {
       const camera = cameraConfig(config, input.cameraHost);
-      for (const part of input.parts) {
-        const staged = await fingerprintFile(part.stagedPath);
-        if (staged.hash !== part.fingerprint.hash || staged.bytes !== part.fingerprint.bytes) {
-          throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
-        }
-      }
       const sources = await Promise.all(input.parts.map((p) => confineReal(camera.root, p.sourcePath).catch(refuseUnsafe)));
       if (config.leginon.unknownFiles === 'delete') {
+        // Deleting is safe only while the staged copy still holds exactly what the unchanged camera file holds.
+        for (const [index, part] of input.parts.entries()) {
+          const [staged, now] = await Promise.all([
+            fingerprintFile(part.stagedPath),
+            sourceIdentity(sources[index]!).catch((error: NodeJS.ErrnoException) => ignoreMissing(error)),
+          ]);
+          if (staged.hash !== part.fingerprint.hash || staged.bytes !== part.fingerprint.bytes) {
+            throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
+          }
+          if (now && (now.bytes !== part.identity.bytes || now.mtimeMs !== part.identity.mtimeMs)) {
+            throw ApplicationFailure.nonRetryable(`camera file ${sources[index]} changed after it was copied; it is kept`, 'CameraFileChanged');
+          }
+        }
         for (const source of sources) await unlink(source).catch(ignoreMissing);
         await removeEmptyFolders(sources, camera.root);
         logger.warn({ sources }, 'no Leginon row: camera files deleted, verified copies kept in staging');

@@ -216,7 +216,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Clears an unrecorded camera movie off the watched folder (kept in a hidden folder, or in staging). */
   async function setAsideUnknownMovie(): Promise<string> {
-    const setAside = await io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts });
+    const setAside = await parkOnRefusal(() => io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts }));
     heldPaths = setAside.cameraPaths;
     status.camera.path = setAside.cameraPaths[0];
     status.camera.setAside = setAside.detail;
