@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fingerprintFile } from '../../src/copy.js';
 import { describe, it } from 'node:test';
@@ -59,6 +59,16 @@ describe('unknownFiles: delete', () => {
     await handle.signal(SIGNALS.retry);
     const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
     assert.equal((await fingerprintFile(archived.archive!.path)).hash, parked.fingerprint?.hash);
+  });
+
+  it('keeps a camera file that changed after it was copied: parked, not deleted', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 128 * 1024, rowDelayMs: null });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    await waitUntil(async () => (await movieStatus(handle)).lookups >= 1, 'the first lookup');
+    appendFileSync(movie.cameraFile, 'the camera wrote more');
+    const parked = await waitForStage(handle, ['parked']);
+    assert.match(parked.detail ?? '', /changed after it was copied; it is kept/);
+    assert.equal(existsSync(movie.cameraFile), true);
   });
 });
 
