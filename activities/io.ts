@@ -178,15 +178,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       for (const part of input.parts) {
         const stagedPath = await confineReal(bufferHost.root, part.stagedPath).catch(refuseUnsafe);
         const published = await publishPart(folder, input.filename, part, async (target) => {
-          const result = await moveNoClobber(stagedPath, target, part.fingerprint).catch(async (error) => {
-            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-            // The staged copy is gone: an earlier attempt moved it before it could report. Find where it went.
-            const present = await fingerprintFile(target).catch(() => undefined);
-            if (!present) throw new Error(`staged copy ${stagedPath} is missing and ${target} does not exist; the camera file is kept`);
-            return present.hash === part.fingerprint.hash && present.bytes === part.fingerprint.bytes
-              ? ('already-present' as const)
-              : ('destination-differs' as const);
-          });
+          const result = await moveNoClobber(stagedPath, target, part.fingerprint);
           return result === 'moved' ? 'done' : result;
         });
         if (published.outcome === 'done') {
@@ -237,13 +229,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       const held: string[] = [];
       for (const [index, part] of input.parts.entries()) {
         const published = await publishPart(holding, '', { targetSuffix: part.source, fingerprint: part.fingerprint }, async (target) => {
-          const result = await moveNoClobber(sources[index]!, target, part.fingerprint).catch(async (error: NodeJS.ErrnoException) => {
-            // Moved by an earlier attempt that could not report.
-            if (error.code === 'ENOENT' && (await fingerprintFile(target).catch(() => undefined))?.hash === part.fingerprint.hash) {
-              return 'already-present' as const;
-            }
-            throw error;
-          });
+          const result = await moveNoClobber(sources[index]!, target, part.fingerprint);
           return result === 'moved' ? 'done' : result;
         });
         held.push(published.path);

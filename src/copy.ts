@@ -6,7 +6,7 @@
  * read back and hashed again; only a match is linked to its final name. link(2) never replaces an existing file,
  * so a different file already at the destination is never overwritten: the caller is told and decides.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
@@ -228,6 +228,7 @@ export async function moveNoClobber(
       await unlink(from);
       return copied.kind === 'copied' ? 'moved' : 'already-present';
     }
+    if (code === 'ENOENT' && !existsSync(from)) return findEarlierMove(from, destination, fingerprint);
     if (code !== 'EEXIST') throw error;
     const existing = await fingerprintFile(destination);
     if (existing.hash !== fingerprint.hash || existing.bytes !== fingerprint.bytes) return 'destination-differs';
@@ -237,6 +238,15 @@ export async function moveNoClobber(
   await unlink(from);
   await fsyncDirectory(path.dirname(destination));
   return 'moved';
+}
+
+/** The file to move is gone: a retried move whose earlier attempt moved it but could not report. */
+async function findEarlierMove(from: string, destination: string, fingerprint: FileFingerprint) {
+  const present = await fingerprintFile(destination).catch(() => undefined);
+  if (!present) throw new Error(`${from} is missing and ${destination} does not exist; nothing was moved`);
+  return present.hash === fingerprint.hash && present.bytes === fingerprint.bytes
+    ? ('already-present' as const)
+    : ('destination-differs' as const);
 }
 
 export async function sourceIdentity(file: string): Promise<SourceIdentity> {

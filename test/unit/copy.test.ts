@@ -104,6 +104,15 @@ describe('moveNoClobber', () => {
     assert.equal(existsSync(again), false);
   });
 
+  it('on a retry after the file was already moved, finds it at the destination (or says nothing was moved)', async () => {
+    const dir = scratch();
+    const staged = randomFile(dir, 'staged', 1000);
+    const fingerprint = await fingerprintFile(staged);
+    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'moved');
+    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'already-present');
+    await assert.rejects(moveNoClobber(staged, path.join(dir, 'elsewhere'), fingerprint), /nothing was moved/);
+  });
+
   it('leaves both files alone when the destination holds something else', async () => {
     const dir = scratch();
     const staged = randomFile(dir, 'staged', 1000, 1);
