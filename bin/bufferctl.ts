@@ -6,6 +6,7 @@
  *   bufferctl hold <movie...>       keep movies out of the archive (and expiry) until released
  *   bufferctl release <movie...>
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
+ *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
 import os from 'node:os';
@@ -25,6 +26,8 @@ import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
 import { MOVIE_STAGES, movieWorkflowId, QUERIES, SEARCH_ATTRIBUTES, SIGNALS, type MovieStage } from '../src/operatorNames.js';
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
+import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+import type { ReprocessRequest } from '../src/preprocess/job.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
 import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
 
@@ -33,6 +36,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+
+class BufferctlUsageError extends Error {}
 
 const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
 
@@ -113,11 +118,16 @@ program
       let shown = 0;
       for await (const movie of client.workflow.list({ query })) {
         const attributes = movie.typedSearchAttributes;
+        const drift = attributes.get(SEARCH_ATTRIBUTES.totalDrift);
+        const resolution = attributes.get(SEARCH_ATTRIBUTES.ctfResolution);
         console.log(
           [
             (attributes.get(SEARCH_ATTRIBUTES.movieStage) ?? '?').padEnd(15),
             (attributes.get(SEARCH_ATTRIBUTES.leginonSession) ?? '-').padEnd(10),
             movie.startTime.toISOString(),
+            (attributes.get(SEARCH_ATTRIBUTES.preprocessState) ?? '-').padEnd(8),
+            (drift === undefined ? '-' : `${drift.toFixed(1)} px`).padStart(8),
+            (resolution === undefined ? '-' : `${resolution.toFixed(1)} Å`).padStart(7),
             movie.workflowId,
           ].join('  '),
         );
@@ -149,6 +159,37 @@ signalCommand('hold', 'hold movies out of the archive and expiry (copy off the c
 ]);
 signalCommand('release', 'release held movies', SIGNALS.releaseArchive, () => []);
 signalCommand('retry', 'try parked movies again (after fixing their Leginon row, name or path)', SIGNALS.retry, () => []);
+
+program
+  .command('reprocess')
+  .argument('[movies...]', 'workflow ids, frames names or camera file names')
+  .option('--session <name>', 'every movie of this Leginon session still on the buffer')
+  .addOption(new Option('--motion-engine <engine>', 'motion-correction engine for this run').choices(MOTION_ENGINES.filter((e) => e !== 'none')))
+  .addOption(new Option('--ctf-engine <engine>', 'CTF engine for this run').choices(CTF_ENGINES))
+  .description('run pre-processing again (outputs go to a new run-<n> folder); movies already expired cannot be')
+  .action(async (references: string[], options: { session?: string; motionEngine?: MotionEngine; ctfEngine?: CtfEngine }) =>
+    withClient(async (client, config) => {
+      if (references.length === 0 && !options.session) throw new BufferctlUsageError('name movies, or a session with --session');
+      const ids = await Promise.all(references.map((r) => resolveMovieId(client, config, r)));
+      if (options.session) {
+        const query = `${movieListQuery({ session: options.session })} AND ExecutionStatus = 'Running'`;
+        for await (const movie of client.workflow.list({ query })) ids.push(movie.workflowId);
+      }
+      const request: ReprocessRequest = { motionEngine: options.motionEngine, ctfEngine: options.ctfEngine, by: operator() };
+      let signalled = 0;
+      for (const id of ids) {
+        try {
+          await client.workflow.getHandle(id).signal(SIGNALS.reprocess, request);
+          signalled++;
+          console.log(`reprocess: ${id}`);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          console.log(`not reprocessed: ${id} has ended (its buffer copy expired)`);
+        }
+      }
+      console.log(`${signalled} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
+    }),
+  );
 
 async function withLeginonDb<T>(run: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig(program.opts<{ config: string }>().config);
@@ -208,7 +249,8 @@ try {
     error instanceof ConfigError ||
     error instanceof WorkflowNotFoundError ||
     error instanceof TemporalUnreachableError ||
-    error instanceof BufferHostAdminError
+    error instanceof BufferHostAdminError ||
+    error instanceof BufferctlUsageError
   ) {
     console.error(`bufferctl: ${error.message}`);
     process.exit(2);

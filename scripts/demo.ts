@@ -3,12 +3,16 @@
  * and Leginon rows, and every role of the buffer server, all on this machine under var/. Ctrl-C stops it all;
  * the dev server's history stays in var/temporal/ for the next run.
  *
- * Environment: DEMO_MOVIE_MB (default 8), DEMO_INTERVAL_S (seconds between exposures, default 4),
+ * Pre-processing runs RELION's CPU motion correction for real (Debian's relion package, installed here if
+ * missing) and a stand-in for CTFFIND4 (a licensed download): the CTF figures are invented, and say so.
+ *
+ * Environment: DEMO_MOVIE_MB (size of DE frames folders, default 8), DEMO_INTERVAL_S (seconds between exposures, default 4),
  * DEMO_MOVIES (stop acquiring after this many), TEMPORAL_ADDRESS (use that cluster instead), LEGINONDB_URL.
  */
 import path from 'node:path';
 import { durationMs } from '../src/config.js';
-import { ensureMariaDb } from '../src/mariadb.js';
+import { createDatabase, ensureMariaDb } from '../src/mariadb.js';
+import { ensureRelionInstalled } from '../src/relionPackage.js';
 import { prepareSimulatedFacility } from '../src/simulator/facility.js';
 import { connectClient } from '../src/temporal.js';
 import { startDevServer } from '../src/temporalDevServer.js';
@@ -18,6 +22,10 @@ import { ROLES, startRoles } from '../workers/roles.js';
 const root = path.resolve(import.meta.dirname, '..');
 const demoDir = path.join(root, 'var', 'demo');
 const leginondbUrl = process.env.LEGINONDB_URL ?? 'mysql://root@127.0.0.1:3306/cryo_buffer_demo_leginondb';
+const bufferdbUrl = new URL('cryo_buffer_demo', leginondbUrl).toString();
+/** Side of the simulated K3/Falcon frames: big enough to align, small enough for a CPU to keep up. */
+const FRAME_SIZE = 384;
+const CTFFIND_STANDIN = path.join(root, 'test', 'standins', 'ctffind4');
 const movieBytes = Number(process.env.DEMO_MOVIE_MB ?? 8) * 1024 * 1024;
 const intervalMs = Number(process.env.DEMO_INTERVAL_S ?? 4) * 1000;
 const movieLimit = process.env.DEMO_MOVIES ? Number(process.env.DEMO_MOVIES) : Infinity;
@@ -34,10 +42,17 @@ const DEMO_SETTINGS = {
   expiry: { after: '2m' },
   archiveRetry: { initialInterval: '2s', maximumInterval: '30s' },
   activities: { heartbeatTimeout: '30s' },
+  bufferdb: { url: bufferdbUrl },
+  preprocess: {
+    motionCorrection: { engine: 'relion', patches: [1, 1] },
+    ctf: { engine: 'ctffind4', executable: CTFFIND_STANDIN },
+  },
 };
 
 console.log('cryo-buffer demo: setting up (MariaDB, Temporal dev server, simulated microscope)...');
 await ensureMariaDb(leginondbUrl);
+await createDatabase(bufferdbUrl);
+await ensureRelionInstalled();
 const external = process.env.TEMPORAL_ADDRESS;
 const temporal = external
   ? undefined
@@ -56,7 +71,7 @@ const facility = await prepareSimulatedFacility({
 });
 const { config, microscope } = facility;
 // The session's gain and dark references, with frames saved flipped and turned, as on many K3 setups.
-await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40 });
+await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: FRAME_SIZE });
 const roles = await startRoles(config, { roles: ROLES });
 const client = await connectClient(config);
 const startedAt = new Date().toISOString();
@@ -72,6 +87,11 @@ console.log(`
   try               ${bufferctl} list
                     ${bufferctl} list --stage parked     (every ${LATE_ROW_EVERY}th movie's Leginon row comes late)
                     ${bufferctl} retry <movie id>
+                    ${bufferctl} status <movie id>         (motion correction and CTF figures)
+                    ${bufferctl} reprocess <movie id>
+  pre-processing    RELION's CPU motion correction (relion_run_motioncorr --use_own), for real;
+                    CTF by a stand-in for CTFFIND4 (licensed, not installed here): its defocus values are invented
+                    outputs in ${config.preprocess.outputRoot}
   logs              ${process.env.LOG_FILE ?? 'stdout'}
   Ctrl-C stops everything; history stays in var/temporal/.
 `);
@@ -82,10 +102,14 @@ async function acquireLoop() {
   while (!stopping && acquired < movieLimit) {
     acquired++;
     const late = acquired % LATE_ROW_EVERY === 0;
+    const format = formatOf(acquired);
+    // Specimen drift of up to a pixel per frame, as beam-induced motion gives.
+    const drift = { x: Math.random() * 2 - 1, y: Math.random() * 2 - 1, frames: 16, size: FRAME_SIZE };
     const movie = await microscope.acquire({
       bytes: movieBytes,
+      drift: format === 'de' ? undefined : drift,
       writeMs: 1500,
-      format: formatOf(acquired),
+      format,
       imageClass: imageClassOf(acquired),
       rowDelayMs: late ? durationMs(DEMO_SETTINGS.leginon.grace) + 15_000 : Math.round(Math.random() * 2000),
     });
@@ -99,7 +123,7 @@ async function count(filter: Parameters<typeof movieListQuery>[0]): Promise<numb
 }
 
 async function statusLine(): Promise<string> {
-  const [seen, copying, archiving, archived, expiring, expired, parked, held] = await Promise.all([
+  const [seen, copying, archiving, archived, expiring, expired, parked, held, preprocessed] = await Promise.all([
     count({}),
     count({ stage: 'copying' }),
     count({ stage: 'archiving' }),
@@ -108,9 +132,10 @@ async function statusLine(): Promise<string> {
     count({ stage: 'expired' }),
     count({ stage: 'parked' }),
     count({ stage: 'archive-held' }),
+    count({ preprocessState: 'done' }),
   ]);
   const copied = seen - copying;
-  return `acquired ${acquired} | seen ${seen} | copied ${copied} | archiving ${archiving} | archived ${archived + expiring + expired} | expired ${expired} | parked ${parked} | held ${held}`;
+  return `acquired ${acquired} | seen ${seen} | copied ${copied} | preprocessed ${preprocessed} | archiving ${archiving} | archived ${archived + expiring + expired} | expired ${expired} | parked ${parked} | held ${held}`;
 }
 
 const ticker = setInterval(() => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { CTF_ENGINES, engineDevice, MOTION_ENGINES } from './preprocess/engines.js';
 
 const duration = (fallback: string) =>
   z
@@ -20,6 +21,55 @@ const absolutePath = z.string().refine((p) => path.isAbsolute(p), { message: 'ex
 /** Host and target names become task-queue names and path components: keep them plain. */
 const plainName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
   message: 'expected letters, digits, ".", "_" or "-" (starting with a letter or digit)',
+});
+
+const positive = z.number().positive();
+
+/** Engines, their settings and where their outputs go. Engine "none" turns a step off. */
+const PreprocessSchema = z.strictObject({
+  /** Outputs go to `<outputRoot>/<session>/<image filename>/run-<n>/`. */
+  outputRoot: absolutePath.optional(),
+  /** Jobs of CPU engines (relion, ctffind4) this host runs at once. */
+  cpuSlots: z.number().int().min(1).default(1),
+  /** A job that runs longer is presumed hung, killed and tried once more. */
+  timeout: duration('30m'),
+  motionCorrection: z
+    .strictObject({
+      engine: z.enum(MOTION_ENGINES).default('none'),
+      /** The program; default: the engine's usual name on PATH (MotionCor2, relion_run_motioncorr). */
+      executable: z.string().optional(),
+      patches: z.tuple([z.number().int().min(1), z.number().int().min(1)]).default([5, 5]),
+      iterations: z.number().int().min(1).default(7),
+      tolerance: positive.default(0.5),
+      /** MotionCor2's global and local B-factors; RELION uses the first. */
+      bfactor: z.tuple([positive, positive]).default([500, 100]),
+      throw: z.number().int().min(0).default(0),
+      trunc: z.number().int().min(0).default(0),
+      eerSampling: z.number().int().min(1).max(3).default(1),
+      /** EER raw frames per rendered frame. */
+      eerGrouping: z.number().int().min(1).default(40),
+      /** RELION only: threads per movie. */
+      threads: z.number().int().min(1).default(1),
+      extraArgs: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  ctf: z
+    .strictObject({
+      engine: z.enum(CTF_ENGINES).default('none'),
+      executable: z.string().optional(),
+      amplitudeContrast: z.number().min(0).max(1).default(0.1),
+      boxSize: z.number().int().min(64).default(512),
+      /** Å */
+      minResolution: positive.default(30),
+      maxResolution: positive.default(5),
+      minDefocus: positive.default(5000),
+      maxDefocus: positive.default(50000),
+      defocusStep: positive.default(500),
+      astigmatismTolerance: positive.default(100),
+      /** Radians; set for phase-plate data. */
+      phaseShift: z.strictObject({ min: z.number(), max: z.number(), step: positive }).optional(),
+    })
+    .prefault({}),
 });
 
 export const ConfigSchema = z
@@ -51,6 +101,8 @@ export const ConfigSchema = z
           name: plainName,
           /** Every file this host writes lies under this root; a path from the database outside it is refused. */
           root: absolutePath,
+          /** CUDA device ids of this host's GPUs; each runs one pre-processing job at a time. */
+          gpus: z.array(z.number().int().min(0)).default([]),
         }),
       )
       .min(1),
@@ -120,6 +172,13 @@ export const ConfigSchema = z
         maximumInterval: duration('10m'),
       })
       .prefault({}),
+    /** The project's own database (pre-processing results); never leginondb, whose schema Leginon owns. */
+    bufferdb: z
+      .strictObject({
+        url: z.string().regex(/^mysql:\/\//, { message: 'expected a mysql:// URL' }),
+      })
+      .optional(),
+    preprocess: PreprocessSchema.prefault({}),
     activities: z
       .strictObject({
         /** A copy that reports no progress for this long is presumed dead (worker crash) and retried. */
@@ -145,6 +204,25 @@ export const ConfigSchema = z
       }
       seen.add(camera.host);
     });
+    const { motionCorrection, ctf } = config.preprocess;
+    if (!preprocessingEnabled(config)) return;
+    if (motionCorrection.engine === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['preprocess', 'ctf', 'engine'], message: 'CTF estimation runs on the motion-corrected sum: set preprocess.motionCorrection.engine too' });
+    }
+    if (!config.bufferdb) {
+      ctx.addIssue({ code: 'custom', path: ['bufferdb'], message: 'pre-processing is on: its results need bufferdb.url' });
+    }
+    if (!config.preprocess.outputRoot) {
+      ctx.addIssue({ code: 'custom', path: ['preprocess', 'outputRoot'], message: 'pre-processing is on: set the folder its outputs go to' });
+    }
+    for (const [key, engine] of [['motionCorrection', motionCorrection.engine], ['ctf', ctf.engine]] as const) {
+      if (engineDevice(engine) !== 'gpu') continue;
+      config.bufferHosts.forEach((host, index) => {
+        if (host.gpus.length === 0) {
+          ctx.addIssue({ code: 'custom', path: ['bufferHosts', index, 'gpus'], message: `preprocess.${key}.engine "${engine}" needs a GPU: list this host's GPU ids` });
+        }
+      });
+    }
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -205,6 +283,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, [`cannot read the file as JSON: ${(error as Error).message}`]);
   }
   return parseConfig(raw, env, file);
+}
+
+export function preprocessingEnabled(config: Config): boolean {
+  return config.preprocess.motionCorrection.engine !== 'none' || config.preprocess.ctf.engine !== 'none';
 }
 
 export function durationMs(text: string): number {

@@ -3,6 +3,7 @@
  * Leginon's (sinedon style: spaces, `REF|Class|key`), so they are always backtick-quoted.
  * Only BufferFramePathData is ever written, exactly as Leginon's own ddinfo.py does.
  */
+import type { ImagingRows } from './preprocess/imaging.js';
 import mysql from 'mysql2/promise';
 
 export const IMAGE_CLASSES = ['AcquisitionImageData', 'DarkImageData', 'BrightImageData', 'NormImageData'] as const;
@@ -244,5 +245,44 @@ export async function findMovieReferences(db: Db, imageId: number): Promise<Movi
     plan: row.planId ? { id: Number(row.planId), columns: row.badColumns, rows: row.badRows, pixels: row.badPixels } : undefined,
     norm: await findReference(db, 'NormImageData', row.normId ?? null),
     dark: await findReference(db, 'DarkImageData', row.darkId ?? null),
+  };
+}
+
+/**
+ * The rows pre-processing derives its imaging parameters from (see preprocess/imaging.ts): the image's scope
+ * (kV, magnification, TEM and its Cs), camera (binning, frame and exposure time), preset (dose), and the newest
+ * pixel-size calibration for (TEM, camera, magnification), as Leginon's attachPixelSize picks it.
+ */
+export async function findImagingRows(db: Db, imageId: number): Promise<ImagingRows | undefined> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT scope.\`high tension\` AS highTension, tem.\`cs\` AS cs, scope.\`magnification\` AS magnification,
+            cam.\`SUBD|binning|x\` AS binning, cam.\`exposure time\` AS exposureTime, cam.\`frame time\` AS frameTime,
+            cam.\`nframes\` AS nframes, preset.\`dose\` AS dose,
+            (SELECT cal.\`pixelsize\` FROM \`PixelSizeCalibrationData\` cal
+              WHERE cal.\`REF|InstrumentData|tem\` = scope.\`REF|InstrumentData|tem\`
+                AND cal.\`REF|InstrumentData|ccdcamera\` = cam.\`REF|InstrumentData|ccdcamera\`
+                AND cal.\`magnification\` = scope.\`magnification\`
+              ORDER BY cal.\`DEF_id\` DESC LIMIT 1) AS pixelsize
+       FROM \`AcquisitionImageData\` img
+       JOIN \`CameraEMData\` cam ON cam.\`DEF_id\` = img.\`REF|CameraEMData|camera\`
+       LEFT JOIN \`ScopeEMData\` scope ON scope.\`DEF_id\` = img.\`REF|ScopeEMData|scope\`
+       LEFT JOIN \`InstrumentData\` tem ON tem.\`DEF_id\` = scope.\`REF|InstrumentData|tem\`
+       LEFT JOIN \`PresetData\` preset ON preset.\`DEF_id\` = img.\`REF|PresetData|preset\`
+      WHERE img.\`DEF_id\` = ?`,
+    [imageId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  return {
+    highTensionVolts: number(row.highTension),
+    csMetres: number(row.cs),
+    calibratedPixelMetres: number(row.pixelsize),
+    binning: number(row.binning),
+    presetDose: number(row.dose),
+    exposureTimeMs: number(row.exposureTime),
+    frameTimeMs: number(row.frameTime),
+    nframes: number(row.nframes),
+    magnification: number(row.magnification),
   };
 }

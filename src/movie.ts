@@ -4,6 +4,7 @@
  */
 import type { Compression } from './compression.js';
 import type { MovieStage } from './operatorNames.js';
+import type { PreprocessSettings, PreprocessStatus } from './preprocess/job.js';
 
 export interface FileFingerprint {
   bytes: number;
@@ -52,6 +53,8 @@ export interface MovieSettings {
   heartbeatTimeoutMs: number;
   archiveInitialIntervalMs: number;
   archiveMaximumIntervalMs: number;
+  /** Absent when both engines are "none". */
+  preprocess?: PreprocessSettings;
 }
 
 export interface IngestMovieInput {
@@ -107,6 +110,8 @@ export interface MovieStatus {
   attempts: Record<string, number>;
   lastError?: { stage: MovieStage; message: string; at: string };
   expiresAt?: string;
+  /** The latest pre-processing run (motion correction, then CTF); it never holds up archive or expiry. */
+  preprocess?: PreprocessStatus;
   /** Things an operator should know that did not stop the movie (kept-both conflicts, changed camera files). */
   warnings: string[];
 }

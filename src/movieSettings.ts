@@ -1,5 +1,12 @@
-import { durationMs, type Config } from './config.js';
+import { durationMs, preprocessingEnabled, type Config } from './config.js';
 import type { MovieSettings } from './movie.js';
+import type { PreprocessSettings } from './preprocess/job.js';
+
+function preprocessSettings(config: Config): PreprocessSettings | undefined {
+  const { motionCorrection, ctf, timeout } = config.preprocess;
+  if (!preprocessingEnabled(config)) return undefined;
+  return { motionEngine: motionCorrection.engine, ctfEngine: ctf.engine, timeoutMs: durationMs(timeout) };
+}
 
 /** The config values a movie's workflow needs, fixed at its start so its history shows what it ran with. */
 export function movieSettings(config: Config): MovieSettings {
@@ -11,5 +18,6 @@ export function movieSettings(config: Config): MovieSettings {
     heartbeatTimeoutMs: durationMs(config.activities.heartbeatTimeout),
     archiveInitialIntervalMs: durationMs(config.archiveRetry.initialInterval),
     archiveMaximumIntervalMs: durationMs(config.archiveRetry.maximumInterval),
+    preprocess: preprocessSettings(config),
   };
 }

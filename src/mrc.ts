@@ -1,6 +1,6 @@
 /**
  * The MRC image format, as far as gain and dark references need it: read a 2-D image (modes 0, 1, 2, 6) as
- * float32, and write a float32 image (mode 2). Header layout: MRC2014, little-endian, 1024 bytes.
+ * float32, and write float32 images and frame stacks (mode 2). Header layout: MRC2014, little-endian, 1024 bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
@@ -38,25 +38,35 @@ export function decodeMrc(data: Buffer): Image2D {
 }
 
 export function encodeMrc(image: Image2D): Buffer {
+  return encodeMrcStack({ width: image.width, height: image.height, frames: [image.pixels] });
+}
+
+/** A float32 stack of equally sized frames (a movie), `ispg` 0 as MotionCor2 and RELION expect of a stack. */
+export function encodeMrcStack(stack: { width: number; height: number; frames: Float32Array[] }): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
+  const { width, height, frames } = stack;
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
-  for (const v of image.pixels) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
+  let count = 0;
+  for (const frame of frames) {
+    for (const v of frame) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      sum += v;
+    }
+    count += frame.length;
   }
-  [image.width, image.height, 1, 2, 0, 0, 0, image.width, image.height, 1].forEach((v, i) => header.writeInt32LE(v, 4 * i));
-  [image.width, image.height, 1, 90, 90, 90].forEach((v, i) => header.writeFloatLE(v, 40 + 4 * i));
-  [1, 2, 3].forEach((v, i) => header.writeInt32LE(v, 64 + 4 * i));
-  header.writeFloatLE(image.pixels.length ? min : 0, 76);
-  header.writeFloatLE(image.pixels.length ? max : 0, 80);
-  header.writeFloatLE(image.pixels.length ? sum / image.pixels.length : 0, 84);
+  const depth = frames.length;
+  [width, height, depth, 2, 0, 0, 0, width, height, depth].forEach((v, i) => header.writeInt32LE(v, 4 * i));
+  [width, height, depth, 90, 90, 90].forEach((v, i) => header.writeFloatLE(v, 40 + 4 * i));
+  [1, 2, 3, depth > 1 ? 0 : 1].forEach((v, i) => header.writeInt32LE(v, 64 + 4 * i));
+  header.writeFloatLE(count ? min : 0, 76);
+  header.writeFloatLE(count ? max : 0, 80);
+  header.writeFloatLE(count ? sum / count : 0, 84);
   header.write('MAP ', 208, 'latin1');
   header.writeUInt32LE(0x00004444, 212);
-  const body = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
-  return Buffer.concat([header, body]);
+  return Buffer.concat([header, ...frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength))]);
 }
 
 export async function readMrc(file: string): Promise<Image2D> {

@@ -23,6 +23,22 @@ export function archiveTaskQueue(target: string, bufferHost: string): string {
   return `archive-${target}@${bufferHost}`;
 }
 
+/**
+ * Pre-processing jobs run on the buffer host that holds the movie. One queue per device kind: every GPU of the
+ * host polls the GPU queue with a single slot (a free GPU takes the next job; no GPU ever runs two), and CPU
+ * engines share the host's CPU slots.
+ */
+export function preprocessTaskQueue(device: 'gpu' | 'cpu', bufferHost: string): string {
+  return `preprocess-${device}@${bufferHost}`;
+}
+
+export const PREPROCESS_WORKFLOW_TYPE = 'preprocessMovie';
+
+/** A movie's pre-processing runs as child workflows `<movie id>/preprocess-<run>`: run 1 on arrival, then one per reprocess. */
+export function preprocessWorkflowId(movieWorkflowId: string, run: number): string {
+  return `${movieWorkflowId}/preprocess-${run}`;
+}
+
 /** One workflow per movie: a second sighting of the same camera file maps to the same id. */
 export function movieWorkflowId(cameraHost: string, framesName: string): string {
   return `movie:${cameraHost}:${framesName}`;
@@ -33,6 +49,8 @@ export const SIGNALS = {
   releaseArchive: 'releaseArchive',
   /** Try a parked movie again, once the operator fixed what parked it (a Leginon row, a path, a name). */
   retry: 'retry',
+  /** Run pre-processing again (optionally with other engines); outputs go to a new run folder. */
+  reprocess: 'reprocess',
 } as const;
 
 export const QUERIES = {
@@ -44,6 +62,12 @@ export const SEARCH_ATTRIBUTES = {
   leginonSession: defineSearchAttributeKey('LeginonSession', SearchAttributeType.KEYWORD),
   cameraHost: defineSearchAttributeKey('CameraHost', SearchAttributeType.KEYWORD),
   bufferHost: defineSearchAttributeKey('BufferHost', SearchAttributeType.KEYWORD),
+  /** queued, running, done, failed or skipped: the latest pre-processing run. */
+  preprocessState: defineSearchAttributeKey('PreprocessState', SearchAttributeType.KEYWORD),
+  /** Å; set only when the CTF fit found rings. `CtfResolution > 6` finds the poor micrographs. */
+  ctfResolution: defineSearchAttributeKey('CtfResolution', SearchAttributeType.DOUBLE),
+  /** Pixels: the whole-frame trajectory's length. */
+  totalDrift: defineSearchAttributeKey('TotalDrift', SearchAttributeType.DOUBLE),
 } as const;
 
 /**

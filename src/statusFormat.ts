@@ -1,5 +1,6 @@
 /** Human-readable text for a movie's status, as `bufferctl status` prints it. Pure. */
 import type { MovieStatus } from './movie.js';
+import type { PreprocessStatus } from './preprocess/job.js';
 
 export interface PendingActivity {
   activityType: string;
@@ -28,6 +29,7 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
   if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);
   if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${status.archive.path}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);
   if (status.expiresAt) lines.push(`  expires    ${status.expiresAt}`);
+  if (status.preprocess) lines.push(`  preprocess ${describePreprocess(status.preprocess)}`);
   for (const p of pending) {
     const progress = p.bytesDone !== undefined ? `, ${mib(p.bytesDone)} done` : '';
     lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
@@ -37,4 +39,20 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
   const times = Object.entries(status.stageTimes).map(([stage, at]) => `${stage} ${at}`);
   lines.push(`  timeline   ${times.join(' → ')}`);
   return lines.join('\n');
+}
+
+/** One line on a pre-processing run: its state, then motion and CTF headline figures. */
+export function describePreprocess(p: PreprocessStatus): string {
+  const parts = [`run ${p.run} ${p.state === 'failed' ? 'FAILED' : p.state}${p.requestedBy ? ` (requested by ${p.requestedBy})` : ''}`];
+  if (p.motion) {
+    const gpu = p.motion.gpu !== undefined ? ` on GPU ${p.motion.gpu}` : '';
+    parts.push(`motion ${p.motion.engine}${gpu}: ${p.motion.frames} frames, drift ${p.motion.totalDrift.toFixed(1)} px (${p.motion.seconds} s)`);
+  }
+  if (p.ctf) {
+    const fit = p.ctf.resolution === null ? 'no rings fit' : `fit to ${p.ctf.resolution.toFixed(1)} Å`;
+    parts.push(`CTF ${p.ctf.engine}: defocus ${Math.round(p.ctf.defocus1)}/${Math.round(p.ctf.defocus2)} Å, astigmatism ${Math.round(p.ctf.astigmatism)} Å, ${fit}`);
+  }
+  if (p.error) parts.push(p.error);
+  if (p.motion) parts.push(`outputs ${p.motion.outputDir}`);
+  return parts.join('; ');
 }

@@ -8,6 +8,7 @@ import { createConnection } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from './operatorNames.js';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -136,25 +137,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
+const CLI_TYPE_NAMES: Record<string, string> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.DOUBLE]: 'Double' };
+
 /**
  * Search attributes and retention. Both are idempotent, and both must be (re)applied here: `--search-attribute`
  * flags of start-dev are ignored once the db file exists, and the dev server's default retention is 24 h.
  */
 export async function registerProjectSettings(cli: string, address: string, namespace: string, retentionMs: number) {
-  const attributes = Object.values(SEARCH_ATTRIBUTES);
-  const create = await execa(
-    cli,
-    [
-      'operator', 'search-attribute', 'create',
-      '--address', address,
-      '--namespace', namespace,
-      ...attributes.flatMap((a) => ['--name', a.name]),
-      ...attributes.flatMap(() => ['--type', 'Keyword']),
-    ],
-    { reject: false },
-  );
-  if (create.exitCode !== 0 && !/already exists/i.test(create.stderr)) {
-    throw new Error(`registering search attributes failed: ${create.stderr}`);
+  // One at a time: a batch fails as a whole on the first name that exists, leaving later (new) names unregistered.
+  for (const attribute of Object.values(SEARCH_ATTRIBUTES)) {
+    const create = await execa(
+      cli,
+      [
+        'operator', 'search-attribute', 'create',
+        '--address', address,
+        '--namespace', namespace,
+        '--name', attribute.name,
+        '--type', CLI_TYPE_NAMES[attribute.type]!,
+      ],
+      { reject: false },
+    );
+    if (create.exitCode !== 0 && !/already exists/i.test(create.stderr)) {
+      throw new Error(`registering search attribute ${attribute.name} failed: ${create.stderr}`);
+    }
   }
   const hours = Math.max(24, Math.ceil(retentionMs / 3_600_000));
   await execa(cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', `${hours}h`]);

@@ -2,6 +2,7 @@
  * Temporal visibility queries over movies, built in one place so `bufferctl list` and the queries it prints for
  * `temporal workflow list --query` are always the same text.
  */
+import type { PreprocessState } from './preprocess/job.js';
 import { INGEST_WORKFLOW_TYPE, SEARCH_ATTRIBUTES, type MovieStage } from './operatorNames.js';
 
 export interface MovieFilter {
@@ -9,6 +10,7 @@ export interface MovieFilter {
   session?: string;
   cameraHost?: string;
   bufferHost?: string;
+  preprocessState?: PreprocessState;
   /** ISO time: only movies whose workflow started at or after it. */
   startedSince?: string;
 }
@@ -21,6 +23,7 @@ export function movieListQuery(filter: MovieFilter = {}): string {
   if (filter.session) clauses.push(`${SEARCH_ATTRIBUTES.leginonSession.name} = ${quote(filter.session)}`);
   if (filter.cameraHost) clauses.push(`${SEARCH_ATTRIBUTES.cameraHost.name} = ${quote(filter.cameraHost)}`);
   if (filter.bufferHost) clauses.push(`${SEARCH_ATTRIBUTES.bufferHost.name} = ${quote(filter.bufferHost)}`);
+  if (filter.preprocessState) clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} = ${quote(filter.preprocessState)}`);
   if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince)}`);
   return clauses.join(' AND ');
 }

@@ -3,16 +3,18 @@
  * buffer host, the watcher beside the camera share's mount, workflows anywhere); the demo runs all of them.
  */
 import type { Worker } from '@temporalio/worker';
-import type { Config } from '../src/config.js';
+import { openBufferDb, migrateBufferDb, type BufferDb } from '../src/bufferdb.js';
+import { preprocessingEnabled, type Config } from '../src/config.js';
 import { openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
 import { createArchiveWorker } from './archive.js';
 import { createIoWorker } from './io.js';
+import { createPreprocessWorkers, resolveEngineExecutables } from './preprocess.js';
 import { startCameraWatcher, type CameraWatcher } from './watcher.js';
 import { createWorkflowWorker } from './workflows.js';
 
-export const ROLES = ['workflows', 'io', 'archive', 'watcher'] as const;
+export const ROLES = ['workflows', 'io', 'archive', 'preprocess', 'watcher'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RoleSelection {
@@ -46,9 +48,17 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   if ((has('io') || has('archive')) && config.ownership.chown && process.getuid?.() !== 0) {
     throw new Error('ownership.chown is on, which needs root: run the io and archive workers as root, or set ownership.chown to false');
   }
+  const preprocessing = has('preprocess') && preprocessingEnabled(config);
+  // Checked before anything connects: a missing licensed tool must stop the process, not surface per movie.
+  const executables = preprocessing ? await resolveEngineExecutables(config) : {};
   const connection = await connectWorkerConnection(config);
   const workers: Worker[] = [];
   let db: Db | undefined;
+  let bufferDb: BufferDb | undefined;
+  if (preprocessing) {
+    bufferDb = openBufferDb(config.bufferdb!.url);
+    await migrateBufferDb(bufferDb);
+  }
   if (has('workflows')) workers.push(await createWorkflowWorker(connection, config));
   for (const bufferHost of bufferHosts) {
     if (has('io')) {
@@ -56,6 +66,10 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
       workers.push(await createIoWorker(connection, config, bufferHost, db));
     }
     if (has('archive')) workers.push(await createArchiveWorker(connection, config, bufferHost));
+    if (preprocessing) {
+      db ??= openLeginonDb(config.leginondb.url);
+      workers.push(...(await createPreprocessWorkers(connection, config, bufferHost, { leginonDb: db, bufferDb: bufferDb! }, executables)));
+    }
   }
   const client = has('watcher') ? await connectClient(config) : undefined;
   const watchers = client ? await Promise.all(cameras.map((camera) => startCameraWatcher(client, config, camera))) : [];
@@ -74,6 +88,7 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
         for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
         await finished.catch((error) => logger.error({ err: error }, 'a worker failed while stopping'));
         await db?.end();
+        await bufferDb?.end();
         await client?.connection.close();
         await connection.close();
       })();

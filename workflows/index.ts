@@ -1,1 +1,2 @@
 export { ingestMovie } from './ingestMovie.js';
+export { preprocessMovie } from './preprocessMovie.js';

@@ -10,17 +10,24 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  ParentClosePolicy,
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ArchiveActivities } from '../activities/archive.js';
 import type { IoActivities, LeginonLookup } from '../activities/io.js';
 import type { HoldInfo, IngestMovieInput, MovieStatus, PlacedPart } from '../src/movie.js';
+import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
+import { REFERENCES_FOLDER } from '../src/references.js';
+import { preprocessMovie } from './preprocessMovie.js';
 import {
   archiveTaskQueue,
   ioTaskQueue,
+  preprocessWorkflowId,
   QUERIES,
   SEARCH_ATTRIBUTES,
   SIGNALS,
@@ -31,6 +38,7 @@ export const statusQuery = defineQuery<MovieStatus>(QUERIES.status);
 export const holdArchiveSignal = defineSignal<[{ reason?: string; by?: string }?]>(SIGNALS.holdArchive);
 export const releaseArchiveSignal = defineSignal<[]>(SIGNALS.releaseArchive);
 export const retrySignal = defineSignal<[]>(SIGNALS.retry);
+export const reprocessSignal = defineSignal<[ReprocessRequest?]>(SIGNALS.reprocess);
 
 export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus> {
   const { settings } = input;
@@ -57,6 +65,10 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   });
   setHandler(retrySignal, () => {
     retryRequested = true;
+  });
+  const reprocessRequests: ReprocessRequest[] = [];
+  setHandler(reprocessSignal, (request) => {
+    reprocessRequests.push(request ?? {});
   });
 
   const retryForever = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
@@ -150,6 +162,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     });
     status.references = { norm: references.norm, dark: references.dark, defectPlan: references.defectPlan };
     status.warnings.push(...references.warnings);
+    void preprocessLoop();
   }
 
   enter('freeing-camera');
@@ -186,6 +199,66 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     // The archive copy is gone or wrong: archive again (the buffer copy is still here), then expire again.
     status.lastError = { stage: 'expiring', message: expired.detail ?? 'archive check failed', at: new Date().toISOString() };
     status.warnings.push(`${expired.detail}; archived again`);
+  }
+
+  /**
+   * Pre-processing beside archiving: run 1 now, another for each reprocess signal, one at a time. Runs as child
+   * workflows the movie never waits for; their outcome only updates status and search attributes.
+   */
+  async function preprocessLoop() {
+    const preprocess = settings.preprocess;
+    if (!preprocess) return;
+    const format = movieFormat(input.suffix);
+    const moviePath = mainPath(placed.parts);
+    const folder = `${found.bufferDir}/${REFERENCES_FOLDER}`;
+    let request: ReprocessRequest = {};
+    for (let run = 1; ; run++) {
+      const engines = { motion: request.motionEngine ?? preprocess.motionEngine, ctf: request.ctfEngine ?? preprocess.ctfEngine };
+      const current: PreprocessStatus = { run, state: 'queued', engines, requestedBy: request.by, startedAt: new Date().toISOString() };
+      status.preprocess = current;
+      if (!format) {
+        report(current, { run, state: 'skipped', error: 'DE frames folders are not pre-processed (no engine reads them)' });
+      } else {
+        const child = await startChild(preprocessMovie, {
+          workflowId: preprocessWorkflowId(workflowInfo().workflowId, run),
+          // The buffer copy it reads is deleted at expiry: a run still going then is cancelled with the movie.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          args: [
+            {
+              movieWorkflowId: workflowInfo().workflowId,
+              run,
+              bufferHost: input.bufferHost,
+              session: found.session,
+              imageId: found.imageId,
+              imageFilename: found.filename,
+              moviePath,
+              format,
+              gainPath: status.references?.norm && `${folder}/${status.references.norm}`,
+              darkPath: status.references?.dark && `${folder}/${status.references.dark}`,
+              motionEngine: engines.motion,
+              ctfEngine: engines.ctf,
+              timeoutMs: preprocess.timeoutMs,
+              heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+            },
+          ],
+        });
+        report(current, { run, state: 'running' });
+        try {
+          report(current, await child.result());
+        } catch (error) {
+          report(current, { run, state: 'failed', error: `the pre-processing workflow failed: ${(error as Error).message}` });
+        }
+      }
+      await condition(() => reprocessRequests.length > 0);
+      request = reprocessRequests.shift()!;
+    }
+  }
+
+  function report(current: PreprocessStatus, summary: PreprocessSummary) {
+    Object.assign(current, summary);
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.preprocessState, value: summary.state }]);
+    if (summary.motion) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.totalDrift, value: summary.motion.totalDrift }]);
+    if (summary.ctf?.resolution) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.ctfResolution, value: summary.ctf.resolution }]);
   }
 
   async function resolveLeginonName(): Promise<Extract<LeginonLookup, { kind: 'found' }>> {

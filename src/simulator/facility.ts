@@ -21,6 +21,8 @@ export interface FacilityOptions {
   bufferHost?: string;
   /** Leginon session name; default: the next free one for today (25nov25a, 25nov25b, ...). */
   sessionName?: string;
+  /** CUDA ids of the buffer host's GPUs. */
+  gpus?: number[];
   /** Config sections to override (durations for tests, temporal address). */
   overrides?: Record<string, unknown>;
 }
@@ -50,10 +52,11 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
   const overrides = options.overrides ?? {};
   const raw = {
     leginondb: { url: options.leginondbUrl },
-    bufferHosts: [{ name: bufferHost, root: dirs.buffer }],
+    bufferHosts: [{ name: bufferHost, root: dirs.buffer, gpus: options.gpus ?? [] }],
     cameras: [{ host: cameraHost, root: dirs.camera, bufferHost }],
     ...overrides,
     archive: { target: 'gpfs', root: dirs.archive, ...(overrides.archive as object | undefined) },
+    ...(overrides.preprocess ? { preprocess: { outputRoot: path.join(options.baseDir, 'preprocess'), ...(overrides.preprocess as object) } } : {}),
   };
   const config = parseConfig(raw, {}, 'simulated facility');
   const configFile = path.join(options.baseDir, 'config.json');

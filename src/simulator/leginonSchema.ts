@@ -68,8 +68,40 @@ export const LEGINON_TABLES: string[] = [
   \`REF|DarkImageData|dark\` int(20) DEFAULT NULL,
   \`REF|BrightImageData|bright\` int(20) DEFAULT NULL,
   \`REF|NormImageData|norm\` int(20) DEFAULT NULL,
-  \`REF|CorrectorPlanData|corrector plan\` int(20) DEFAULT NULL,`,
+  \`REF|CorrectorPlanData|corrector plan\` int(20) DEFAULT NULL,
+  \`REF|ScopeEMData|scope\` int(20) DEFAULT NULL,
+  \`REF|PresetData|preset\` int(20) DEFAULT NULL,`,
   ),
+  // What pre-processing reads: kV, magnification and the TEM; the preset's dose; the pixel-size calibration.
+  `CREATE TABLE IF NOT EXISTS \`ScopeEMData\` (
+  ${DEF},
+  \`REF|SessionData|session\` int(20) DEFAULT NULL,
+  \`REF|InstrumentData|tem\` int(20) DEFAULT NULL,
+  \`magnification\` int(20) DEFAULT NULL,
+  \`defocus\` double DEFAULT NULL,
+  \`high tension\` int(20) DEFAULT NULL,
+  ${KEYS}
+) ENGINE=InnoDB DEFAULT CHARSET=latin1`,
+  `CREATE TABLE IF NOT EXISTS \`PresetData\` (
+  ${DEF},
+  \`REF|SessionData|session\` int(20) DEFAULT NULL,
+  \`name\` varchar(255) DEFAULT NULL,
+  \`magnification\` int(20) DEFAULT NULL,
+  \`exposure time\` double DEFAULT NULL,
+  \`dose\` double DEFAULT NULL,
+  \`frame time\` double DEFAULT NULL,
+  ${KEYS}
+) ENGINE=InnoDB DEFAULT CHARSET=latin1`,
+  `CREATE TABLE IF NOT EXISTS \`PixelSizeCalibrationData\` (
+  ${DEF},
+  \`REF|SessionData|session\` int(20) DEFAULT NULL,
+  \`REF|InstrumentData|tem\` int(20) DEFAULT NULL,
+  \`REF|InstrumentData|ccdcamera\` int(20) DEFAULT NULL,
+  \`magnification\` int(20) DEFAULT NULL,
+  \`high tension\` int(20) DEFAULT NULL,
+  \`pixelsize\` double DEFAULT NULL,
+  ${KEYS}
+) ENGINE=InnoDB DEFAULT CHARSET=latin1`,
   // Not in the 2018 dump; named in schema.md from rawtransfer's reads (sinedon SEQ columns hold Python reprs).
   `CREATE TABLE IF NOT EXISTS \`CorrectorPlanData\` (
   ${DEF},

@@ -2,12 +2,14 @@
  * A simulated microscope for the demo and the tests: writes movies into a camera folder the way a camera does
  * (the file grows for a while, then is complete) and inserts the Leginon rows that go with them.
  */
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
-import { writeMrc } from '../mrc.js';
+import { encodeMrcStack, writeMrc } from '../mrc.js';
+import { makeDriftMovie } from './driftMovie.js';
+import { encodeTiffStack } from './tiff.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -34,6 +36,11 @@ export interface AcquireOptions {
   format?: 'tif' | 'mrc' | 'eer' | 'falcon' | 'de';
   /** Insert the Leginon rows this long after the file is complete; null: never. */
   rowDelayMs?: number | null;
+  /**
+   * Write a real frame stack (tif or mrc) of a specimen drifting at this many pixels per frame, instead of
+   * `bytes` of noise: a movie the motion-correction engines can align. `bytes` is then ignored.
+   */
+  drift?: { x: number; y: number; frames?: number; size?: number };
   /** Override the generated names (tests of odd and hostile names). */
   framesName?: string;
   imageFilename?: string;
@@ -48,7 +55,24 @@ export interface AcquiredMovie {
   imageFilename: string;
   /** Resolves once the Leginon rows are in the database (never, for rowDelayMs: null). */
   rowsInserted: Promise<void>;
+  /** For a drift movie: where the specimen sits in each frame relative to frame 1, in the file's pixel coordinates. */
+  shifts?: { x: number; y: number }[];
 }
+
+/**
+ * The optics every simulated exposure records, in Leginon's units: 300 kV, Cs 2.7 mm, 1.06 Å unbinned pixels
+ * at 105 kx, 50 e-/Å² over a 2 s exposure. Exposures then have 1.25 e-/Å² per 50 ms frame.
+ */
+export const SIMULATED_OPTICS = {
+  highTensionVolts: 300_000,
+  csMetres: 2.7e-3,
+  magnification: 105_000,
+  pixelMetres: 1.06e-10,
+  binning: 1,
+  doseElectronsPerSquareMetre: 50e20,
+  exposureTimeMs: 2000,
+  frameTimeMs: 50,
+} as const;
 
 /**
  * Creates the tables, and adds columns a table made by an older version lacks, the way sinedon adds a column
@@ -96,6 +120,8 @@ export async function nextSessionName(db: Db, when = new Date()): Promise<string
 
 export class SimulatedMicroscope {
   private counter = 0;
+  /** The camera image's size as CameraEMData records it; references are this size. */
+  private imageSize: { width: number; height: number } = REFERENCE_SIZE;
   /** Set by recordReferences: the references and frame orientation later exposures are taken with. */
   private references?: { normId: number; darkId: number; planId: number; flip: boolean; rotate: number };
 
@@ -104,6 +130,7 @@ export class SimulatedMicroscope {
     private readonly options: MicroscopeOptions,
     readonly cameraInstrumentId: number,
     readonly sessionId: number,
+    private readonly optics: { temId: number; presetId: number },
   ) {}
 
   /** Registers the camera (once per host name, as in a real leginondb), a new session, and the buffer host. */
@@ -122,6 +149,7 @@ export class SimulatedMicroscope {
       'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
       [options.session.name, options.session.imagePath, options.session.framePath ?? '', 'simulated session'],
     );
+    const optics = await SimulatedMicroscope.recordOptics(db, session.insertId, cameraInstrumentId);
     if (options.bufferHost) {
       // The same call an operator makes with `bufferctl buffer-host setup`.
       await applyBufferHostChange(db, {
@@ -132,7 +160,27 @@ export class SimulatedMicroscope {
         appendFullHead: false,
       });
     }
-    return new SimulatedMicroscope(db, options, cameraInstrumentId, session.insertId);
+    return new SimulatedMicroscope(db, options, cameraInstrumentId, session.insertId, optics);
+  }
+
+  /** The TEM (with its Cs), the exposure preset (with its dose) and the pixel-size calibration of the session. */
+  private static async recordOptics(db: Db, sessionId: number, cameraInstrumentId: number): Promise<{ temId: number; presetId: number }> {
+    const o = SIMULATED_OPTICS;
+    const [tem] = await db.query<ResultSetHeader>('INSERT INTO `InstrumentData` (`name`, `hostname`, `description`, `cs`) VALUES (?, ?, ?, ?)', [
+      'SimKrios',
+      'simulated-tem',
+      'simulated Titan Krios',
+      o.csMetres,
+    ]);
+    await db.query(
+      'INSERT INTO `PixelSizeCalibrationData` (`REF|SessionData|session`, `REF|InstrumentData|tem`, `REF|InstrumentData|ccdcamera`, `magnification`, `high tension`, `pixelsize`) VALUES (?, ?, ?, ?, ?, ?)',
+      [sessionId, tem.insertId, cameraInstrumentId, o.magnification, o.highTensionVolts, o.pixelMetres],
+    );
+    const [preset] = await db.query<ResultSetHeader>(
+      'INSERT INTO `PresetData` (`REF|SessionData|session`, `name`, `magnification`, `exposure time`, `dose`, `frame time`) VALUES (?, ?, ?, ?, ?, ?)',
+      [sessionId, 'en', o.magnification, o.exposureTimeMs, o.doseElectronsPerSquareMetre, o.frameTimeMs],
+    );
+    return { temId: tem.insertId, presetId: preset.insertId };
   }
 
   /** Takes one exposure: the movie file appears and grows, then Leginon records the image. */
@@ -140,15 +188,40 @@ export class SimulatedMicroscope {
     this.counter++;
     const framesName = options.framesName ?? gatanFramesName(new Date(), this.counter);
     const imageFilename = options.imageFilename ?? `${this.options.session.name}_${pad(this.counter, 5)}hln_${pad(this.counter, 5)}esn`;
-    const cameraFile = await this.writeMovie(framesName, options);
+    const drifting = options.drift && (await this.writeDriftMovie(framesName, options));
+    const cameraFile = drifting?.file ?? (await this.writeMovie(framesName, options));
+    const frames = drifting?.shifts.length ?? 40;
     const rowDelayMs = options.rowDelayMs === undefined ? 0 : options.rowDelayMs;
     const rowsInserted =
       rowDelayMs === null
         ? new Promise<void>(() => undefined)
         : new Promise<void>((resolve) => setTimeout(resolve, rowDelayMs)).then(() =>
-            this.recordImage(framesName, imageFilename, { imageClass: options.imageClass }),
+            this.recordImage(framesName, imageFilename, { imageClass: options.imageClass, frames }),
           );
-    return { framesName, cameraFile, imageFilename, rowsInserted };
+    return { framesName, cameraFile, imageFilename, rowsInserted, shifts: drifting?.shifts };
+  }
+
+  /** A real frame stack with a known drift, written to a temporary name and renamed when complete. */
+  private async writeDriftMovie(framesName: string, options: AcquireOptions): Promise<{ file: string; shifts: { x: number; y: number }[] }> {
+    const format = options.format ?? 'tif';
+    if (format !== 'tif' && format !== 'mrc' && format !== 'falcon') throw new Error(`drift movies are tif, mrc or falcon, not ${format}`);
+    const size = options.drift!.size ?? 256;
+    const movie = makeDriftMovie({
+      width: size,
+      height: size,
+      frames: options.drift!.frames ?? 16,
+      drift: options.drift!,
+      electronsPerPixel: 2,
+      seed: this.counter,
+    });
+    const stack = { width: size, height: size, frames: movie.frames };
+    const file = path.join(this.options.cameraRoot, `${framesName}.${format === 'falcon' ? 'mrcs' : format}`);
+    await writeFile(`${file}.part`, format === 'tif' ? encodeTiffStack(stack) : encodeMrcStack(stack));
+    await rename(`${file}.part`, file);
+    if (format === 'falcon') await this.writeFalconSidecar(framesName);
+    // TIFF stores rows top-down and MRC bottom-up: the same rows show the motion mirrored in y.
+    const shifts = format === 'tif' ? movie.shifts.map(({ x, y }) => ({ x, y: -y })) : movie.shifts;
+    return { file, shifts };
   }
 
   private async writeMovie(framesName: string, options: AcquireOptions): Promise<string> {
@@ -167,10 +240,13 @@ export class SimulatedMicroscope {
     const extension = format === 'falcon' ? 'mrcs' : format;
     const file = path.join(root, `${framesName}.${extension}`);
     await writeGrowingFile(file, options.bytes, writeMs, this.counter);
-    if (format === 'falcon') {
-      await writeFile(path.join(root, `${framesName}.xml`), `<MicroscopeImage><uniqueID>${framesName}</uniqueID></MicroscopeImage>\n`);
-    }
+    if (format === 'falcon') await this.writeFalconSidecar(framesName);
     return file;
+  }
+
+  private async writeFalconSidecar(framesName: string): Promise<void> {
+    const xml = `<MicroscopeImage><uniqueID>${framesName}</uniqueID></MicroscopeImage>\n`;
+    await writeFile(path.join(this.options.cameraRoot, `${framesName}.xml`), xml);
   }
 
   /**
@@ -180,16 +256,31 @@ export class SimulatedMicroscope {
   async recordImage(
     framesName: string,
     imageFilename: string,
-    { imageClass = 'AcquisitionImageData', alignFrames = false }: { imageClass?: ImageClass; alignFrames?: boolean } = {},
+    {
+      imageClass = 'AcquisitionImageData',
+      alignFrames = false,
+      frames = 40,
+    }: { imageClass?: ImageClass; alignFrames?: boolean; frames?: number } = {},
   ): Promise<void> {
     const references = imageClass === 'AcquisitionImageData' ? this.references : undefined;
+    const o = SIMULATED_OPTICS;
     const [camera] = await this.db.query<ResultSetHeader>(
-      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`, `SUBD|dimension|x`, `SUBD|dimension|y`) VALUES (?, ?, ?, 1, ?, 40, ?, ?, ?, ?)',
-      [this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, references?.flip ? 1 : 0, references?.rotate ?? 0, REFERENCE_SIZE.width, REFERENCE_SIZE.height],
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`, `SUBD|dimension|x`, `SUBD|dimension|y`, `SUBD|binning|x`, `SUBD|binning|y`, `exposure time`, `frame time`) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, frames, references?.flip ? 1 : 0, references?.rotate ?? 0,
+        this.imageSize.width, this.imageSize.height, o.binning, o.binning, o.exposureTimeMs, o.exposureTimeMs / frames,
+      ],
     );
+    const [scope] = await this.db.query<ResultSetHeader>(
+      'INSERT INTO `ScopeEMData` (`REF|SessionData|session`, `REF|InstrumentData|tem`, `magnification`, `high tension`, `defocus`) VALUES (?, ?, ?, ?, ?)',
+      [this.sessionId, this.optics.temId, o.magnification, o.highTensionVolts, -1.5e-6],
+    );
+    const acquisition = imageClass === 'AcquisitionImageData';
     const [image] = await this.db.query<ResultSetHeader>(
-      `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
-      [this.sessionId, camera.insertId, imageFilename],
+      acquisition
+        ? 'INSERT INTO `AcquisitionImageData` (`REF|SessionData|session`, `REF|CameraEMData|camera`, `filename`, `label`, `REF|ScopeEMData|scope`, `REF|PresetData|preset`) VALUES (?, ?, ?, \'simulated\', ?, ?)'
+        : `INSERT INTO \`${imageClass}\` (\`REF|SessionData|session\`, \`REF|CameraEMData|camera\`, \`filename\`, \`label\`) VALUES (?, ?, ?, 'simulated')`,
+      [this.sessionId, camera.insertId, imageFilename, ...(acquisition ? [scope.insertId, this.optics.presetId] : [])],
     );
     if (references) {
       await this.db.query(
@@ -203,11 +294,19 @@ export class SimulatedMicroscope {
    * Takes a gain (norm) and a dark reference, as Leginon's corrector does: MRC images in the session's image
    * path with their rows; later exposures use them, with frames saved flipped/rotated as given.
    */
-  async recordReferences(options: { flip: boolean; rotate: number; darkFrames: number }): Promise<{ norm: string; dark: string; planId: number }> {
+  async recordReferences(options: {
+    flip: boolean;
+    rotate: number;
+    darkFrames: number;
+    /** Flat references (gain 1, dark 0) this many pixels square, to match drift movies; default: tiny, with a gradient. */
+    flatSize?: number;
+  }): Promise<{ norm: string; dark: string; planId: number }> {
     const names = { norm: `${this.options.session.name}_ref_norm_0`, dark: `${this.options.session.name}_ref_dark_0` };
     await mkdir(this.options.session.imagePath, { recursive: true });
-    const { width, height } = REFERENCE_SIZE;
-    const pixels = (base: number) => Float32Array.from({ length: width * height }, (_, i) => base + i);
+    if (options.flatSize) this.imageSize = { width: options.flatSize, height: options.flatSize };
+    const { width, height } = this.imageSize;
+    const pixels = (base: number) =>
+      Float32Array.from({ length: width * height }, (_, i) => (options.flatSize ? (base === 1 ? 1 : 0) : base + i));
     await writeMrc(path.join(this.options.session.imagePath, `${names.norm}.mrc`), { width, height, pixels: pixels(1) });
     await writeMrc(path.join(this.options.session.imagePath, `${names.dark}.mrc`), { width, height, pixels: pixels(100) });
     // sinedon stores sequences as Python reprs.

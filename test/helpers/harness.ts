@@ -9,12 +9,15 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
-import { ensureMariaDb, serverUrl } from '../../src/mariadb.js';
+import { createDatabase, ensureMariaDb, serverUrl } from '../../src/mariadb.js';
 import type { MovieStatus } from '../../src/movie.js';
 import { QUERIES, type MovieStage } from '../../src/operatorNames.js';
 import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
 import { startDevServer, type DevServer } from '../../src/temporalDevServer.js';
 import { startRoles, type Role, type RunningRoles } from '../../workers/roles.js';
+
+/** Stand-ins for the licensed engines (MotionCor2, CTFFIND4, Gctf): they write the real output formats. */
+export const STANDINS = path.resolve(import.meta.dirname, '../standins');
 
 export const TEST_MARIADB = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/';
 
@@ -55,18 +58,27 @@ export async function startTemporalForTest(dir: string): Promise<DevServer> {
   });
 }
 
-export async function createHarness(name: string, overrides: Record<string, unknown> = {}): Promise<Harness> {
+export async function createHarness(name: string, overrides: Record<string, unknown> = {}, gpus?: number[]): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `cryo-buffer-${name}-`));
   await ensureMariaDb(TEST_MARIADB);
   const temporal = await startTemporalForTest(dir);
   const dbName = `cryo_buffer_test_${name.replace(/\W/g, '_')}_${process.pid}`;
   const leginondbUrl = new URL(dbName, TEST_MARIADB).toString();
+  // Pre-processing results go to the project's own database, beside the simulated leginondb.
+  const bufferdbUrl = new URL(`${dbName}_results`, TEST_MARIADB).toString();
+  if (overrides.preprocess) await createDatabase(bufferdbUrl, { dropFirst: true });
   const facility = await prepareSimulatedFacility({
     baseDir: dir,
     leginondbUrl,
     freshDatabase: true,
     sessionName: '25nov25a',
-    overrides: { ...FAST_SETTINGS, temporal: { address: temporal.address }, ...overrides },
+    gpus,
+    overrides: {
+      ...FAST_SETTINGS,
+      temporal: { address: temporal.address },
+      ...(overrides.preprocess ? { bufferdb: { url: bufferdbUrl } } : {}),
+      ...overrides,
+    },
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
@@ -81,6 +93,7 @@ export async function createHarness(name: string, overrides: Record<string, unkn
       await temporal.stop();
       const admin = await mysql.createConnection({ uri: serverUrl(leginondbUrl) });
       await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await admin.query(`DROP DATABASE IF EXISTS \`${dbName}_results\``);
       await admin.end();
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
@@ -125,10 +138,10 @@ export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[],
  * Registers before/after hooks in the current describe(): a harness, optionally with worker roles running in
  * this process. Read `env.h` inside tests (it is set once `before` has run).
  */
-export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown> } = {}) {
+export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown>; gpus?: number[] } = {}) {
   const env = {} as { h: Harness; roles?: RunningRoles };
   before(async () => {
-    env.h = await createHarness(name, options.overrides);
+    env.h = await createHarness(name, options.overrides, options.gpus);
     if (options.roles) env.roles = await startRoles(env.h.config, { roles: options.roles });
   });
   after(async () => {

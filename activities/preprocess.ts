@@ -1,0 +1,241 @@
+/**
+ * Activities of a buffer host's pre-processing queues (`preprocess-gpu@<host>`, `preprocess-cpu@<host>`): motion
+ * correction and CTF estimation of one movie. Thin: commands are built and outputs parsed by src/preprocess/;
+ * here the program runs, its outputs are found, and the outcome is stored in the project's results table.
+ * On the GPU queue each job takes a GPU from the host's pool for as long as it runs, so its `-Gpu`/`--gid` is a
+ * GPU no other job holds.
+ */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
+import type { BufferHostConfig, Config } from '../src/config.js';
+import { confineReal } from '../src/fsGuards.js';
+import { findImagingRows, type Db } from '../src/leginondb.js';
+import type { Logger } from '../src/logger.js';
+import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
+import { engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+import type { GpuPool } from '../src/preprocess/gpuPool.js';
+import { buildGctfArgs, parseGctfLog } from '../src/preprocess/gctf.js';
+import { deriveImagingParameters, ImagingParameterError, type ImagingParameters } from '../src/preprocess/imaging.js';
+import type { CtfHeadline, MotionHeadline, PreprocessJob } from '../src/preprocess/job.js';
+import { buildMotionCor2Args, eerFractionFile, motionCor2Sum, MotionLogError, parseMotionCor2Log, type MotionCorrectionJob } from '../src/preprocess/motioncor2.js';
+import { buildRelionMotionArgs, parseRelionMicrographList, parseRelionMotionStar, RELION_MICROGRAPH_LIST, RelionStarError } from '../src/preprocess/relion.js';
+import { astigmatism, type CtfResult, type MotionResult } from '../src/preprocess/results.js';
+import { runTool } from './tool.js';
+
+export interface PreprocessDeps {
+  config: Config;
+  bufferHost: BufferHostConfig;
+  leginonDb: Db;
+  bufferDb: BufferDb;
+  /** Full paths of the configured engines' programs, resolved at worker start. */
+  executables: Partial<Record<MotionEngine | CtfEngine, string>>;
+  /** The host's GPUs, on the GPU queue's worker; undefined on the CPU queue. */
+  gpus?: GpuPool;
+  logger: Logger;
+}
+
+export type MotionCorrectInput = PreprocessJob & { engine: MotionEngine };
+export type EstimateCtfInput = PreprocessJob & { engine: CtfEngine; micrograph: string };
+
+/** One step's work, given its output folder, the movie's imaging parameters and (GPU engines) its GPU. */
+type StepBody<T> = (context: { outputDir: string; imaging: ImagingParameters; gpu?: number }) => Promise<{
+  result: MotionResult | CtfResult;
+  outputs: Record<string, string>;
+  parameters: Record<string, unknown>;
+  headline: T;
+}>;
+
+/** Problems that another attempt cannot fix: fail the step at once. */
+const FINAL_ERRORS = [ImagingParameterError, CtfOutputError, CtffindConversationError, MotionLogError, RelionStarError];
+
+export function createPreprocessActivities(deps: PreprocessDeps) {
+  const { config } = deps;
+
+  /** Runs a GPU engine's job on a GPU of its own; a CPU engine's job runs as it is. */
+  function onDevice<T>(engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
+    if (engineDevice(engine) !== 'gpu') return job();
+    if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
+    return deps.gpus.run(job);
+  }
+
+  function executable(engine: MotionEngine | CtfEngine): string {
+    const program = deps.executables[engine];
+    if (!program) throw ApplicationFailure.nonRetryable(`this worker has no program for engine "${engine}" (not configured here)`, 'EngineNotConfigured');
+    return program;
+  }
+
+  /** The run's output folder (inside preprocess.outputRoot) and the movie's imaging parameters from leginondb. */
+  async function prepare(job: PreprocessJob): Promise<{ outputDir: string; imaging: ImagingParameters }> {
+    const root = config.preprocess.outputRoot!;
+    const outputDir = await confineReal(root, path.join(root, job.session, job.imageFilename, `run-${job.run}`));
+    await mkdir(outputDir, { recursive: true });
+    const rows = await findImagingRows(deps.leginonDb, job.imageId);
+    if (!rows) throw new ImagingParameterError(`AcquisitionImageData ${job.imageId} is not in leginondb`);
+    return { outputDir, imaging: deriveImagingParameters(rows) };
+  }
+
+  /** Runs one step, stores its outcome (success or failure) and maps final errors to non-retryable failures. */
+  async function step<T>(
+    job: PreprocessJob,
+    record: Pick<StepRecord, 'step' | 'engine'> & { engine: MotionEngine | CtfEngine },
+    body: StepBody<T>,
+  ): Promise<T> {
+    return onDevice(record.engine, (gpu) => recordedStep(job, record, gpu, body));
+  }
+
+  async function recordedStep<T>(
+    job: PreprocessJob,
+    record: Pick<StepRecord, 'step' | 'engine'>,
+    gpu: number | undefined,
+    body: StepBody<T>,
+  ): Promise<T> {
+    const startedAt = new Date();
+    const base = { ...record, workflowId: job.movieWorkflowId, run: job.run, session: job.session, imageFilename: job.imageFilename, bufferHost: job.bufferHost, gpu, startedAt };
+    try {
+      const done = await body({ ...(await prepare(job)), gpu });
+      await recordStep(deps.bufferDb, { ...base, finishedAt: new Date(), parameters: done.parameters, outputs: done.outputs, result: done.result });
+      return done.headline;
+    } catch (error) {
+      const message = (error as Error).message;
+      const attempt = Context.current().info.attempt;
+      await recordStep(deps.bufferDb, { ...base, finishedAt: new Date(), parameters: {}, outputs: {}, error: `${message} (attempt ${attempt})` }).catch((dbError) =>
+        deps.logger.error({ err: dbError }, 'could not record a failed pre-processing step'),
+      );
+      if (FINAL_ERRORS.some((kind) => error instanceof kind)) throw ApplicationFailure.nonRetryable(message, (error as Error).name);
+      throw error;
+    }
+  }
+
+  async function requireFile(file: string, what: string): Promise<void> {
+    try {
+      await stat(file);
+    } catch {
+      throw new MotionLogError(`${what} reported success but wrote no ${file}`);
+    }
+  }
+
+  const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(2));
+
+  return {
+    async motionCorrect(input: MotionCorrectInput): Promise<MotionHeadline> {
+      return step(input, { step: 'motion', engine: input.engine }, async ({ outputDir, imaging, gpu }) => {
+        const settings = config.preprocess.motionCorrection;
+        const job: MotionCorrectionJob = {
+          moviePath: input.moviePath,
+          format: input.format,
+          outputDir,
+          outputStem: input.imageFilename,
+          imaging,
+          gainPath: input.gainPath,
+          darkPath: input.darkPath,
+        };
+        const started = Date.now();
+        let result: MotionResult;
+        let sum: string;
+        let argv: string[];
+        const outputs: Record<string, string> = {};
+        if (input.engine === 'motioncor2') {
+          if (job.format === 'eer' && imaging.frames && imaging.dosePerFrame !== undefined) {
+            job.eerFractionFile = path.join(outputDir, `${input.imageFilename}_fractions.txt`);
+            await writeFile(job.eerFractionFile, eerFractionFile(imaging.frames, settings.eerGrouping, imaging.dosePerFrame));
+          }
+          argv = buildMotionCor2Args(job, settings, gpu!);
+          outputs.log = path.join(outputDir, `${input.imageFilename}_motioncor2.log`);
+          result = parseMotionCor2Log(await runTool({ executable: executable('motioncor2'), args: argv, logFile: outputs.log }));
+          sum = motionCor2Sum(job);
+        } else if (input.engine === 'relion') {
+          const relion = buildRelionMotionArgs(job, { ...settings, bfactor: settings.bfactor[0] });
+          argv = relion.args;
+          outputs.log = path.join(outputDir, `${input.imageFilename}_relion_motioncorr.log`);
+          await runTool({ executable: executable('relion'), args: argv, cwd: relion.cwd, logFile: outputs.log });
+          const list = path.join(outputDir, RELION_MICROGRAPH_LIST);
+          await requireFile(list, 'relion_run_motioncorr');
+          const listed = parseRelionMicrographList(await readFile(list, 'utf8'));
+          const files = { sum: path.resolve(relion.cwd, listed.sum), star: path.resolve(relion.cwd, listed.star) };
+          result = parseRelionMotionStar(await readFile(files.star, 'utf8'), files.sum);
+          outputs.star = files.star;
+          // With dose weighting RELION also saves the plain sum, which is what CTF estimation wants.
+          sum = imaging.dosePerFrame !== undefined ? files.sum.replace(/\.mrc$/, '_noDW.mrc') : files.sum;
+        } else {
+          throw ApplicationFailure.nonRetryable(`motion-correction engine "${input.engine}" cannot run`, 'EngineNotConfigured');
+        }
+        await requireFile(sum, input.engine);
+        outputs.sum = sum;
+        return {
+          result,
+          outputs,
+          parameters: { imaging, argv },
+          headline: {
+            engine: input.engine,
+            version: result.version,
+            gpu,
+            frames: result.shifts.length,
+            totalDrift: result.totalDrift,
+            seconds: seconds(started),
+            sum,
+            outputDir,
+          },
+        };
+      });
+    },
+
+    async estimateCtf(input: EstimateCtfInput): Promise<CtfHeadline> {
+      return step(input, { step: 'ctf', engine: input.engine }, async ({ outputDir, imaging, gpu }) => {
+        const settings: CtfSettings = config.preprocess.ctf;
+        const stem = path.join(outputDir, `${input.imageFilename}_${input.engine}`);
+        const job: CtfJob = { micrograph: input.micrograph, diagnostic: `${stem}.mrc`, imaging };
+        const started = Date.now();
+        let result: CtfResult;
+        let argv: string[];
+        const outputs: Record<string, string> = { log: `${stem}.log` };
+        if (input.engine === 'ctffind4') {
+          const answers = ctffindAnswers(job, settings);
+          const reader = new CtffindPromptReader();
+          argv = [];
+          await runTool({
+            executable: executable('ctffind4'),
+            args: argv,
+            logFile: outputs.log!,
+            onStdout: (chunk, answer) => reader.feed(chunk).forEach((question) => answer(answerCtffind(question, answers))),
+          });
+          Object.assign(outputs, { results: `${stem}.txt`, avrot: `${stem}_avrot.txt`, diagnostic: job.diagnostic });
+          result = parseCtffindResults(await readOutput(outputs.results!));
+          parseCtffindAvrot(await readOutput(outputs.avrot!));
+        } else if (input.engine === 'gctf') {
+          argv = buildGctfArgs(job, settings, gpu!);
+          result = parseGctfLog(await runTool({ executable: executable('gctf'), args: argv, logFile: outputs.log! }));
+        } else {
+          throw ApplicationFailure.nonRetryable(`CTF engine "${input.engine}" cannot run`, 'EngineNotConfigured');
+        }
+        return {
+          result,
+          outputs,
+          parameters: { imaging, settings, argv },
+          headline: {
+            engine: input.engine,
+            version: result.version,
+            gpu,
+            defocus1: result.defocus1,
+            defocus2: result.defocus2,
+            astigmatism: astigmatism(result),
+            resolution: Number.isFinite(result.fitResolution) ? result.fitResolution : null,
+            crossCorrelation: result.crossCorrelation,
+            seconds: seconds(started),
+          },
+        };
+      });
+    },
+  };
+}
+
+async function readOutput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    throw new CtfOutputError(`CTFFIND finished without writing ${file}`);
+  }
+}
+
+export type PreprocessActivities = ReturnType<typeof createPreprocessActivities>;

@@ -1,0 +1,135 @@
+/**
+ * The project's own database: pre-processing results, one row per engine run. Leginon's tables are never
+ * altered; this lives in a database of its own (config `bufferdb.url`). Migrations run in order, once each,
+ * recorded in `schema_migrations`; add new ones at the end and never edit an applied one.
+ */
+import mysql from 'mysql2/promise';
+import { astigmatism, type CtfResult, type MotionResult } from './preprocess/results.js';
+
+export type BufferDb = mysql.Pool;
+
+export function openBufferDb(url: string): BufferDb {
+  return mysql.createPool({ uri: url, connectionLimit: 4, connectTimeout: 10_000, charset: 'utf8mb4', dateStrings: true });
+}
+
+const MIGRATIONS: { version: number; description: string; sql: string }[] = [
+  {
+    version: 1,
+    description: 'preprocess_results',
+    sql: `CREATE TABLE preprocess_results (
+      id BIGINT AUTO_INCREMENT PRIMARY KEY,
+      workflow_id VARCHAR(512) NOT NULL,
+      run INT NOT NULL,
+      step ENUM('motion', 'ctf') NOT NULL,
+      session VARCHAR(255) NOT NULL,
+      image_filename VARCHAR(255) NOT NULL,
+      buffer_host VARCHAR(255) NOT NULL,
+      engine VARCHAR(32) NOT NULL,
+      engine_version VARCHAR(64) NULL,
+      gpu INT NULL,
+      outcome ENUM('ok', 'failed') NOT NULL,
+      error TEXT NULL,
+      parameters JSON NOT NULL,
+      frame_shifts JSON NULL,
+      total_drift_px DOUBLE NULL,
+      defocus1_a DOUBLE NULL,
+      defocus2_a DOUBLE NULL,
+      astigmatism_a DOUBLE NULL,
+      azimuth_deg DOUBLE NULL,
+      phase_shift_rad DOUBLE NULL,
+      cross_correlation DOUBLE NULL,
+      ctf_resolution_a DOUBLE NULL COMMENT 'NULL when the fit found no rings (CTFFIND prints inf)',
+      timings JSON NOT NULL,
+      outputs JSON NOT NULL,
+      started_at DATETIME(3) NOT NULL,
+      finished_at DATETIME(3) NOT NULL,
+      UNIQUE KEY one_row_per_step (workflow_id, run, step),
+      KEY by_session (session, image_filename)
+    ) DEFAULT CHARSET=utf8mb4`,
+  },
+];
+
+/** Brings the schema up to date; safe to run from every worker at start (concurrent runs serialise on a lock). */
+export async function migrateBufferDb(db: BufferDb): Promise<number[]> {
+  const connection = await db.getConnection();
+  try {
+    await connection.query("SELECT GET_LOCK('cryo_buffer_migrations', 60)");
+    await connection.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, description VARCHAR(255) NOT NULL, applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))',
+    );
+    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    const ran: number[] = [];
+    for (const migration of MIGRATIONS.filter((m) => !applied.has(m.version))) {
+      await connection.query(migration.sql);
+      await connection.query('INSERT INTO schema_migrations (version, description) VALUES (?, ?)', [migration.version, migration.description]);
+      ran.push(migration.version);
+    }
+    return ran;
+  } finally {
+    await connection.query("SELECT RELEASE_LOCK('cryo_buffer_migrations')").catch(() => undefined);
+    connection.release();
+  }
+}
+
+export interface StepRecord {
+  workflowId: string;
+  run: number;
+  step: 'motion' | 'ctf';
+  session: string;
+  imageFilename: string;
+  bufferHost: string;
+  engine: string;
+  gpu?: number;
+  parameters: Record<string, unknown>;
+  startedAt: Date;
+  finishedAt: Date;
+  outputs: Record<string, string>;
+  result?: MotionResult | CtfResult;
+  error?: string;
+}
+
+/** Stores one step's outcome; a retried activity overwrites its own row, never another run's. */
+export async function recordStep(db: BufferDb, record: StepRecord): Promise<void> {
+  const motion = record.step === 'motion' ? (record.result as MotionResult | undefined) : undefined;
+  const ctf = record.step === 'ctf' ? (record.result as CtfResult | undefined) : undefined;
+  const finite = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? null : value);
+  const row = {
+    workflow_id: record.workflowId,
+    run: record.run,
+    step: record.step,
+    session: record.session,
+    image_filename: record.imageFilename,
+    buffer_host: record.bufferHost,
+    engine: record.engine,
+    engine_version: record.result?.version ?? null,
+    gpu: record.gpu ?? null,
+    outcome: record.error ? 'failed' : 'ok',
+    error: record.error ?? null,
+    parameters: JSON.stringify(record.parameters),
+    frame_shifts: motion ? JSON.stringify(motion.shifts) : null,
+    total_drift_px: motion?.totalDrift ?? null,
+    defocus1_a: ctf?.defocus1 ?? null,
+    defocus2_a: ctf?.defocus2 ?? null,
+    astigmatism_a: ctf ? astigmatism(ctf) : null,
+    azimuth_deg: ctf?.azimuth ?? null,
+    phase_shift_rad: ctf?.phaseShift ?? null,
+    cross_correlation: ctf?.crossCorrelation ?? null,
+    ctf_resolution_a: finite(ctf?.fitResolution),
+    timings: JSON.stringify(motion?.timings ?? {}),
+    outputs: JSON.stringify(record.outputs),
+    started_at: record.startedAt,
+    finished_at: record.finishedAt,
+  };
+  const columns = Object.keys(row);
+  await db.query(
+    `INSERT INTO preprocess_results (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+     ON DUPLICATE KEY UPDATE ${columns.map((c) => `${c} = VALUES(${c})`).join(', ')}`,
+    Object.values(row),
+  );
+}
+
+export async function findStepRecords(db: BufferDb, workflowId: string): Promise<mysql.RowDataPacket[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT * FROM preprocess_results WHERE workflow_id = ? ORDER BY run, step', [workflowId]);
+  return rows;
+}

@@ -1,0 +1,57 @@
+/**
+ * What pre-processing produces, as the workflow, the status query, the results table and bufferctl see it.
+ * Plain data only (workflow code imports it).
+ */
+
+export interface FrameShift {
+  frame: number;
+  /** Pixels of the saved frames. */
+  x: number;
+  y: number;
+}
+
+export interface MotionResult {
+  /** Which stdout format the shifts came from: MotionCor2 1.5.x, 1.6.x, or RELION's own STAR file. */
+  generation: '1.5' | '1.6' | 'relion';
+  version?: string;
+  shifts: FrameShift[];
+  /** Path length of the trajectory, in pixels (the sum of frame-to-frame moves). */
+  totalDrift: number;
+  timings: { globalAlignmentSeconds?: number; totalSeconds?: number };
+  /** Sums the tool reported writing. */
+  sums: string[];
+}
+
+export interface CtfResult {
+  version?: string;
+  /** Å */
+  defocus1: number;
+  defocus2: number;
+  /** Degrees. */
+  azimuth: number;
+  /** Radians (0 without a phase-shift search). */
+  phaseShift: number;
+  crossCorrelation: number;
+  /** Å up to which Thon rings were fit; Infinity when the fit found none. */
+  fitResolution: number;
+  /** CTFFIND5's extra columns, when present. */
+  tiltAxis?: number;
+  tilt?: number;
+  thickness?: number;
+  /** Gctf's B-factor and validation score, when printed. */
+  bfactor?: number;
+  validationScore?: number;
+}
+
+export function totalDrift(shifts: FrameShift[]): number {
+  let sum = 0;
+  for (let i = 1; i < shifts.length; i++) {
+    sum += Math.hypot(shifts[i]!.x - shifts[i - 1]!.x, shifts[i]!.y - shifts[i - 1]!.y);
+  }
+  return Number(sum.toFixed(3));
+}
+
+/** Defocus difference in Å: what operators call astigmatism. */
+export function astigmatism(ctf: Pick<CtfResult, 'defocus1' | 'defocus2'>): number {
+  return Math.abs(ctf.defocus1 - ctf.defocus2);
+}

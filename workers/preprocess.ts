@@ -1,0 +1,72 @@
+/**
+ * A buffer host's pre-processing workers. GPU engines run on `preprocess-gpu@<host>` with one slot per
+ * configured GPU; each job takes a free GPU from the host's pool, so no GPU ever runs two. CPU engines run on `preprocess-cpu@<host>` with `preprocess.cpuSlots` slots. Every configured engine's program is
+ * found before any worker starts: a missing licensed tool is an error here, never a silent fallback later.
+ */
+import { mkdir } from 'node:fs/promises';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createPreprocessActivities, type PreprocessDeps } from '../activities/preprocess.js';
+import { findExecutable } from '../src/executables.js';
+import type { BufferDb } from '../src/bufferdb.js';
+import type { BufferHostConfig, Config } from '../src/config.js';
+import type { Db } from '../src/leginondb.js';
+import { logger } from '../src/logger.js';
+import { preprocessTaskQueue } from '../src/operatorNames.js';
+import { GpuPool } from '../src/preprocess/gpuPool.js';
+import { DEFAULT_EXECUTABLES, engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+
+/** Resolves each configured engine's program, or throws naming the config key and the program. */
+export async function resolveEngineExecutables(config: Config): Promise<PreprocessDeps['executables']> {
+  const executables: PreprocessDeps['executables'] = {};
+  const steps = [
+    ['motionCorrection', config.preprocess.motionCorrection],
+    ['ctf', config.preprocess.ctf],
+  ] as const;
+  for (const [key, step] of steps) {
+    const engine: MotionEngine | CtfEngine = step.engine;
+    if (engine === 'none') continue;
+    const program = step.executable ?? DEFAULT_EXECUTABLES[engine];
+    const found = await findExecutable(program);
+    if (!found) {
+      throw new Error(
+        `preprocess.${key}.engine is "${engine}" but its program "${program}" is not ${program.includes('/') ? 'an executable file' : 'on PATH'} on this host: ` +
+          `install it (README, "Pre-processing engines") or set preprocess.${key}.executable`,
+      );
+    }
+    executables[engine] = found;
+  }
+  return executables;
+}
+
+export async function createPreprocessWorkers(
+  connection: NativeConnection,
+  config: Config,
+  bufferHost: BufferHostConfig,
+  dbs: { leginonDb: Db; bufferDb: BufferDb },
+  executables: PreprocessDeps['executables'],
+): Promise<Worker[]> {
+  await mkdir(config.preprocess.outputRoot!, { recursive: true });
+  const engines = [config.preprocess.motionCorrection.engine, config.preprocess.ctf.engine];
+  const devices = new Set(engines.map(engineDevice));
+  const deps = (gpus?: GpuPool): PreprocessDeps => ({
+    config,
+    bufferHost,
+    ...dbs,
+    executables,
+    gpus,
+    logger: logger.child({ role: 'preprocess', bufferHost: bufferHost.name }),
+  });
+  const worker = (device: 'gpu' | 'cpu', gpus: GpuPool | undefined, slots: number) =>
+    Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: preprocessTaskQueue(device, bufferHost.name),
+      activities: createPreprocessActivities(deps(gpus)),
+      maxConcurrentActivityTaskExecutions: slots,
+    });
+  const workers: Worker[] = [];
+  // One slot per GPU: the pool hands each running job a GPU of its own.
+  if (devices.has('gpu')) workers.push(await worker('gpu', new GpuPool(bufferHost.gpus), bufferHost.gpus.length));
+  if (devices.has('cpu')) workers.push(await worker('cpu', undefined, config.preprocess.cpuSlots));
+  return workers;
+}

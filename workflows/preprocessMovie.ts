@@ -1,0 +1,37 @@
+/**
+ * preprocessMovie: one pre-processing run of one movie, a child of its ingestMovie. Motion correction, then CTF
+ * estimation on the motion-corrected sum, each on the buffer host's GPU or CPU queue as its engine needs. A
+ * failure ends the run with state "failed" (stored in the results table, shown in the movie's status); it never
+ * fails the parent, so archive and expiry go on regardless.
+ */
+import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import type { PreprocessActivities } from '../activities/preprocess.js';
+import { preprocessTaskQueue } from '../src/operatorNames.js';
+import { engineDevice, type Engine } from '../src/preprocess/engines.js';
+import type { PreprocessMovieInput, PreprocessSummary } from '../src/preprocess/job.js';
+
+export async function preprocessMovie(input: PreprocessMovieInput): Promise<PreprocessSummary> {
+  const { motionEngine, ctfEngine, timeoutMs, heartbeatTimeoutMs, ...job } = input;
+  const on = (engine: Engine) =>
+    proxyActivities<PreprocessActivities>({
+      taskQueue: preprocessTaskQueue(engineDevice(engine)!, input.bufferHost),
+      // Waiting for a free GPU is not a timeout: only the run itself is limited.
+      startToCloseTimeout: timeoutMs,
+      heartbeatTimeout: heartbeatTimeoutMs,
+      // One more try covers a crashed worker or a GPU that was briefly out of memory; then it is a failure to look at.
+      retry: { maximumAttempts: 2, initialInterval: '10s' },
+    });
+  const summary: PreprocessSummary = { run: input.run, state: 'done' };
+  try {
+    if (motionEngine === 'none') return { ...summary, state: 'skipped', error: 'motion correction is off (preprocess.motionCorrection.engine)' };
+    summary.motion = await on(motionEngine).motionCorrect({ ...job, engine: motionEngine });
+    if (ctfEngine !== 'none') {
+      summary.ctf = await on(ctfEngine).estimateCtf({ ...job, engine: ctfEngine, micrograph: summary.motion.sum });
+    }
+    return summary;
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    const step = summary.motion ? `CTF estimation (${ctfEngine})` : `motion correction (${motionEngine})`;
+    return { ...summary, state: 'failed', error: `${step}: ${error.cause?.message ?? error.message}` };
+  }
+}
