@@ -116,6 +116,7 @@ program
     withClient(async (client, config) => {
       const query = movieListQuery({ stage: options.stage, session: options.session, cameraHost: options.camera });
       let shown = 0;
+      console.log(['STAGE'.padEnd(15), 'SESSION'.padEnd(10), 'STARTED'.padEnd(24), 'PREPROC ', '   DRIFT', 'CTF FIT', 'MOVIE'].join('  '));
       for await (const movie of client.workflow.list({ query })) {
         const attributes = movie.typedSearchAttributes;
         const drift = attributes.get(SEARCH_ATTRIBUTES.totalDrift);

@@ -46,11 +46,11 @@ export function describePreprocess(p: PreprocessStatus): string {
   const parts = [`run ${p.run} ${p.state === 'failed' ? 'FAILED' : p.state}${p.requestedBy ? ` (requested by ${p.requestedBy})` : ''}`];
   if (p.motion) {
     const gpu = p.motion.gpu !== undefined ? ` on GPU ${p.motion.gpu}` : '';
-    parts.push(`motion ${p.motion.engine}${gpu}: ${p.motion.frames} frames, drift ${p.motion.totalDrift.toFixed(1)} px (${p.motion.seconds} s)`);
+    parts.push(`motion ${p.motion.engine}${p.motion.version ? ` ${p.motion.version}` : ''}${gpu}: ${p.motion.frames} frames, drift ${p.motion.totalDrift.toFixed(1)} px (${p.motion.seconds} s)`);
   }
   if (p.ctf) {
     const fit = p.ctf.resolution === null ? 'no rings fit' : `fit to ${p.ctf.resolution.toFixed(1)} Å`;
-    parts.push(`CTF ${p.ctf.engine}: defocus ${Math.round(p.ctf.defocus1)}/${Math.round(p.ctf.defocus2)} Å, astigmatism ${Math.round(p.ctf.astigmatism)} Å, ${fit}`);
+    parts.push(`CTF ${p.ctf.engine}${p.ctf.version ? ` ${p.ctf.version}` : ''}: defocus ${Math.round(p.ctf.defocus1)}/${Math.round(p.ctf.defocus2)} Å, astigmatism ${Math.round(p.ctf.astigmatism)} Å, ${fit}`);
   }
   if (p.error) parts.push(p.error);
   if (p.motion) parts.push(`outputs ${p.motion.outputDir}`);

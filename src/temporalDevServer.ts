@@ -4,7 +4,7 @@
  * (search attributes, retention). With TEMPORAL_ADDRESS set, none of this runs: that cluster is used.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -163,4 +163,16 @@ export async function registerProjectSettings(cli: string, address: string, name
   }
   const hours = Math.max(24, Math.ceil(retentionMs / 3_600_000));
   await execa(cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', `${hours}h`]);
+}
+
+/** A TCP port nothing listens on now: for dev servers of tests and benchmarks. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -219,33 +219,34 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       if (!format) {
         report(current, { run, state: 'skipped', error: 'DE frames folders are not pre-processed (no engine reads them)' });
       } else {
-        const child = await startChild(preprocessMovie, {
-          workflowId: preprocessWorkflowId(workflowInfo().workflowId, run),
-          // The buffer copy it reads is deleted at expiry: a run still going then is cancelled with the movie.
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          args: [
-            {
-              movieWorkflowId: workflowInfo().workflowId,
-              run,
-              bufferHost: input.bufferHost,
-              session: found.session,
-              imageId: found.imageId,
-              imageFilename: found.filename,
-              moviePath,
-              format,
-              gainPath: status.references?.norm && `${folder}/${status.references.norm}`,
-              darkPath: status.references?.dark && `${folder}/${status.references.dark}`,
-              motionEngine: engines.motion,
-              ctfEngine: engines.ctf,
-              timeoutMs: preprocess.timeoutMs,
-              heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
-            },
-          ],
-        });
-        report(current, { run, state: 'running' });
         try {
+          const child = await startChild(preprocessMovie, {
+            workflowId: preprocessWorkflowId(workflowInfo().workflowId, run),
+            // The buffer copy it reads is deleted at expiry: a run still going then is cancelled with the movie.
+            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+            args: [
+              {
+                movieWorkflowId: workflowInfo().workflowId,
+                run,
+                bufferHost: input.bufferHost,
+                session: found.session,
+                imageId: found.imageId,
+                imageFilename: found.filename,
+                moviePath,
+                format,
+                gainPath: status.references?.norm && `${folder}/${status.references.norm}`,
+                darkPath: status.references?.dark && `${folder}/${status.references.dark}`,
+                motionEngine: engines.motion,
+                ctfEngine: engines.ctf,
+                timeoutMs: preprocess.timeoutMs,
+                heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+              },
+            ],
+          });
+          report(current, { run, state: 'running' });
           report(current, await child.result());
         } catch (error) {
+          // Never the movie's problem: the run is marked failed and the movie goes on.
           report(current, { run, state: 'failed', error: `the pre-processing workflow failed: ${(error as Error).message}` });
         }
       }

@@ -3,7 +3,6 @@
  * MariaDB database with Leginon's tables, folders for camera/buffer/GPFS, and a client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before } from 'node:test';
@@ -13,24 +12,15 @@ import { createDatabase, ensureMariaDb, serverUrl } from '../../src/mariadb.js';
 import type { MovieStatus } from '../../src/movie.js';
 import { QUERIES, type MovieStage } from '../../src/operatorNames.js';
 import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
-import { startDevServer, type DevServer } from '../../src/temporalDevServer.js';
+import { freePort, startDevServer, type DevServer } from '../../src/temporalDevServer.js';
+
+export { freePort };
 import { startRoles, type Role, type RunningRoles } from '../../workers/roles.js';
 
 /** Stand-ins for the licensed engines (MotionCor2, CTFFIND4, Gctf): they write the real output formats. */
 export const STANDINS = path.resolve(import.meta.dirname, '../standins');
 
 export const TEST_MARIADB = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Short durations so a whole movie life fits in seconds; every key is a real config key. */
 export const FAST_SETTINGS = {

@@ -73,7 +73,7 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
 
     const ctf = rows.find((r) => r.step === 'ctf')!;
     assert.equal(ctf.outcome, 'ok');
-    assert.equal(ctf.engine_version, '4.1.14');
+    assert.equal(ctf.engine_version, '4.1.14-standin');
     const outputDir = status.preprocess!.motion!.outputDir;
     assert.equal(outputDir, path.join(env.h.config.preprocess.outputRoot!, env.h.sessionName, movie.imageFilename, 'run-1'));
     for (const file of [`${movie.imageFilename}_frames.mrc`, `${movie.imageFilename}_frames_noDW.mrc`, 'corrected_micrographs.star', `${movie.imageFilename}_relion_motioncorr.log`, `${movie.imageFilename}_ctffind4.txt`, `${movie.imageFilename}_ctffind4_avrot.txt`, `${movie.imageFilename}_ctffind4.log`]) {

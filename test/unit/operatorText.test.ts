@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MovieStatus } from '../../src/movie.js';
-import { formatMovieStatus } from '../../src/statusFormat.js';
+import { describePreprocess, formatMovieStatus } from '../../src/statusFormat.js';
 import { movieListQuery, temporalListCommand } from '../../src/visibilityQuery.js';
 
 describe('movieListQuery', () => {
@@ -56,5 +56,29 @@ describe('formatMovieStatus', () => {
     ]) {
       assert.ok(text.includes(expected), `missing: ${expected}\n${text}`);
     }
+  });
+});
+
+describe('describePreprocess', () => {
+  it('gives the state and the headline figures, or the failure', () => {
+    assert.equal(
+      describePreprocess({
+        run: 2,
+        state: 'done',
+        engines: { motion: 'motioncor2', ctf: 'ctffind4' },
+        requestedBy: 'anna@krios1',
+        motion: { engine: 'motioncor2', gpu: 1, frames: 40, totalDrift: 12.34, seconds: 9.2, sum: '/p/run-2/m_c.mrc', outputDir: '/p/run-2' },
+        ctf: { engine: 'ctffind4', version: '4.1.14', defocus1: 15321.4, defocus2: 15012.1, astigmatism: 309.3, resolution: null, crossCorrelation: 0.1, seconds: 3 },
+      }),
+      'run 2 done (requested by anna@krios1); motion motioncor2 on GPU 1: 40 frames, drift 12.3 px (9.2 s); CTF ctffind4 4.1.14: defocus 15321/15012 Å, astigmatism 309 Å, no rings fit; outputs /p/run-2',
+    );
+    assert.equal(
+      describePreprocess({ run: 1, state: 'failed', engines: { motion: 'relion', ctf: 'none' }, error: 'motion correction (relion): exit code 1' }),
+      'run 1 FAILED; motion correction (relion): exit code 1',
+    );
+  });
+
+  it('filters movies by pre-processing state', () => {
+    assert.equal(movieListQuery({ preprocessState: 'failed' }), "WorkflowType = 'ingestMovie' AND PreprocessState = 'failed'");
   });
 });
