@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig } from '../../src/config.js';
 import { GpuPool } from '../../src/preprocess/gpuPool.js';
 import { deriveImagingParameters, ImagingParameterError, type ImagingRows } from '../../src/preprocess/imaging.js';
 import { movieFormat } from '../../src/preprocess/job.js';
 import { eerFractionFile } from '../../src/preprocess/motioncor2.js';
+import { resolveEngineExecutables } from '../../workers/preprocess.js';
+import { STANDINS } from '../helpers/harness.js';
 
 const K3_ROWS: ImagingRows = {
   highTensionVolts: 300_000,
@@ -118,5 +121,32 @@ describe('movie formats the engines read', () => {
 
   it("writes MotionCor2's EER fractionation line", () => {
     assert.equal(eerFractionFile(1539, 40, 0.0325), '1539 40 0.0325\n');
+  });
+});
+
+describe('engine programs at worker start', () => {
+  const config = (motion: Record<string, unknown>) =>
+    parseConfig(
+      {
+        leginondb: { url: 'mysql://root@127.0.0.1:3306/leginondb' },
+        bufferHosts: [{ name: 'buffer1', root: '/bufferdata', gpus: [0] }],
+        cameras: [{ host: 'k3-krios1', root: '/mnt/k3', bufferHost: 'buffer1' }],
+        archive: { root: '/gpfs' },
+        bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' },
+        preprocess: { outputRoot: '/bufferdata/preprocess', motionCorrection: motion },
+      },
+      {},
+    );
+
+  it('a missing licensed tool stops the worker with the key to set, never a fallback', async () => {
+    await assert.rejects(
+      resolveEngineExecutables(config({ engine: 'motioncor2', executable: '/opt/nowhere/MotionCor2' })),
+      /preprocess\.motionCorrection\.engine is "motioncor2" but its program "\/opt\/nowhere\/MotionCor2" is not an executable file on this host: install it .* or set preprocess\.motionCorrection\.executable/,
+    );
+  });
+
+  it('finds a configured program by its path', async () => {
+    const executables = await resolveEngineExecutables(config({ engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') }));
+    assert.equal(executables.motioncor2, path.join(STANDINS, 'motioncor2'));
   });
 });
