@@ -4,6 +4,7 @@
  */
 import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config.js';
 import { compressionFor, compressVerified, COMPRESSED_SUFFIX } from '../src/compression.js';
 import { copyVerified } from '../src/copy.js';
@@ -12,6 +13,7 @@ import type { Logger } from '../src/logger.js';
 import type { FileFingerprint, PlacedPart } from '../src/movie.js';
 import { applyOwnership } from '../src/ownership.js';
 import { publishPart, type Published } from '../src/publish.js';
+import type { ProbeResult, TargetGate } from '../src/storageHealth.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
 import { syncReferencesToArchive } from './references.js';
 
@@ -25,16 +27,33 @@ export function transferLogLine(at: Date, fileName: string, fingerprint: FileFin
 export interface ArchiveDeps {
   config: Config;
   bufferRoot: string;
+  /** The target's health as this process last probed it; copies wait while it is down. */
+  gate: TargetGate;
   logger: Logger;
 }
 
-export function createArchiveActivities({ config, bufferRoot, logger }: ArchiveDeps) {
+export function createArchiveActivities({ config, bufferRoot, gate, logger }: ArchiveDeps) {
   return {
+    /** The scheduled health probe (storageHealth workflow); copies of this process use its result too. */
+    async probeArchiveTarget(): Promise<ProbeResult> {
+      const health = await gate.probeNow();
+      if (health.lastProbe && !health.lastProbe.ok) logger.warn({ target: config.archive.target, problem: health.lastProbe.problem }, 'archive target is down');
+      return health.lastProbe!;
+    },
+
     /**
      * Copies a movie's buffer copies into the session's archive folder under their Leginon names. The bytes read
      * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
     async archiveMovie(input: { buffer: PlacedPart[]; bufferDir: string; archiveDir: string; filename: string }) {
+      const health = await gate.check();
+      if (health.state !== 'up') {
+        // Not an attempt against the storage: nothing there is touched until a probe succeeds.
+        throw ApplicationFailure.retryable(
+          `archive target ${config.archive.target} is down since ${health.since}: ${health.lastProbe?.problem}; waiting for a probe to succeed`,
+          'ArchiveTargetDown',
+        );
+      }
       const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
       const bufferDir = await confineReal(bufferRoot, input.bufferDir).catch(refuseUnsafe);
       const chownEnabled = config.ownership.chown;

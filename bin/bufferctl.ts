@@ -1,14 +1,16 @@
 #!/usr/bin/env -S node --import tsx
 /**
  * bufferctl: the operator's command line. Talks to Temporal (queries, signals, visibility); never touches files.
- *   bufferctl status <movie>        what a movie is doing, with running activities and their last failure
+ *   bufferctl status [movie]        what a movie is doing, with running activities and their last failure; without
+ *                                   a movie: per buffer host, stages, backlog, storage health, holds, queues
  *   bufferctl list [--stage S]      movies by stage/session/camera, plus the equivalent `temporal` command
- *   bufferctl hold <movie...>       keep movies out of the archive (and expiry) until released
- *   bufferctl release <movie...>
+ *   bufferctl hold <movie...> | --session S | --buffer-host B | --all     keep movies out of the archive (and expiry)
+ *   bufferctl release <movie...> | --session S | --buffer-host B | --all
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
  *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
+import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -24,12 +26,27 @@ import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
 import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
-import { MOVIE_STAGES, movieWorkflowId, QUERIES, SEARCH_ATTRIBUTES, SIGNALS, type MovieStage } from '../src/operatorNames.js';
+import { describeScope, type HoldRecord, type HoldScope } from '../src/holds.js';
+import {
+  ARCHIVE_HOLDS_WORKFLOW_ID,
+  ARCHIVE_HOLDS_WORKFLOW_TYPE,
+  MOVIE_STAGES,
+  movieWorkflowId,
+  QUERIES,
+  SEARCH_ATTRIBUTES,
+  SIGNALS,
+  storageHealthWorkflowId,
+  UNARCHIVED_STAGES,
+  WORKFLOW_TASK_QUEUE,
+  type MovieStage,
+} from '../src/operatorNames.js';
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
+import { formatOverview, type HostOverview } from '../src/overview.js';
+import type { TargetHealth } from '../src/storageHealth.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
-import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
+import { movieListQuery, temporalListCommand, type MovieFilter } from '../src/visibilityQuery.js';
 
 // `bufferctl list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -87,17 +104,60 @@ async function pendingActivities(client: Client, workflowId: string): Promise<Pe
   });
 }
 
+async function hostOverview(client: Client, config: Config, bufferHost: string, root: string): Promise<HostOverview> {
+  const count = async (filter: MovieFilter) => (await client.workflow.count(movieListQuery({ ...filter, bufferHost, open: true }))).count;
+  const stages = Object.fromEntries(await Promise.all(MOVIE_STAGES.map(async (stage) => [stage, await count({ stage })] as const)));
+  const unarchived: HostOverview['unarchived'] = { movies: 0, bytes: 0 };
+  for await (const movie of client.workflow.list({ query: movieListQuery({ bufferHost, stages: UNARCHIVED_STAGES, open: true }) })) {
+    unarchived.movies++;
+    unarchived.bytes += movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieBytes) ?? 0;
+    if (!unarchived.oldest || movie.startTime < unarchived.oldest.startTime) {
+      unarchived.oldest = { workflowId: movie.workflowId, startTime: movie.startTime, stage: movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage) ?? '?' };
+    }
+  }
+  const health = await client.workflow
+    .getHandle(storageHealthWorkflowId(config.archive.target, bufferHost))
+    .query<TargetHealth>(QUERIES.health)
+    .catch((error: Error) => ({ unavailable: error.message }));
+  // Free space is read here when bufferctl runs on the buffer host itself.
+  const bufferSpace = await statfs(root).then(
+    (fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }),
+    () => ({ unavailable: `${root} is not mounted here; run bufferctl on ${bufferHost}` }),
+  );
+  return {
+    bufferHost,
+    target: config.archive.target,
+    stages,
+    unarchived,
+    bufferSpace,
+    health,
+    preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },
+  };
+}
+
 function operator(): string {
   return `${os.userInfo().username}@${os.hostname()}`;
 }
 
 program
   .command('status')
-  .argument('<movie>', 'workflow id, frames name or camera file name')
+  .argument('[movie]', 'workflow id, frames name or camera file name; none: the overview of every buffer host')
   .option('--json', 'print the raw status query result')
-  .description('show one movie: stage, names, paths, hash, hold, running activities, timeline')
-  .action(async (reference: string, options: { json?: boolean }) =>
+  .description('show one movie (stage, names, paths, hash, hold, running activities, timeline), or the overview')
+  .action(async (reference: string | undefined, options: { json?: boolean }) =>
     withClient(async (client, config) => {
+      if (!reference) {
+        const hosts = await Promise.all(config.bufferHosts.map((host) => hostOverview(client, config, host.name, host.root)));
+        const holds = await client.workflow
+          .getHandle(ARCHIVE_HOLDS_WORKFLOW_ID)
+          .query<HoldRecord[]>(QUERIES.holds)
+          .catch((error) => {
+            if (error instanceof WorkflowNotFoundError) return [];
+            throw error;
+          });
+        console.log(options.json ? JSON.stringify({ holds, hosts }, null, 2) : formatOverview(hosts, holds, config.temporal.namespace));
+        return;
+      }
       const id = await resolveMovieId(client, config, reference);
       const status = await client.workflow.getHandle(id).query<MovieStatus>(QUERIES.status);
       if (options.json) console.log(JSON.stringify(status, null, 2));
@@ -138,28 +198,77 @@ program
     }),
   );
 
-function signalCommand(name: string, description: string, signal: string, argsFor: (options: { reason?: string }) => unknown[]) {
+
+/** `hold`/`release`: of movies by name, or of a whole scope (kept in archiveHolds so later movies are covered too). */
+function holdCommand(name: 'hold' | 'release', description: string) {
   return program
     .command(name)
-    .argument('<movies...>', 'workflow ids, frames names or camera file names')
+    .argument('[movies...]', 'workflow ids, frames names or camera file names')
+    .option('--session <name>', 'every movie of this Leginon session, including those still to come')
+    .option('--buffer-host <name>', 'every movie on this buffer host, including those still to come')
+    .option('--all', 'every movie (e.g. GPFS maintenance), including those still to come')
     .option('--reason <text>', 'why (shown in status and the Web UI)')
     .description(description)
-    .action(async (references: string[], options: { reason?: string }) =>
+    .action(async (references: string[], options: { session?: string; bufferHost?: string; all?: boolean; reason?: string }) =>
       withClient(async (client, config) => {
+        const scopes: HoldScope[] = [
+          ...(options.all ? (['all'] as const) : []),
+          ...(options.session ? [`session:${options.session}` as const] : []),
+          ...(options.bufferHost ? [`bufferHost:${options.bufferHost}` as const] : []),
+        ];
+        if (scopes.length + references.length === 0) throw new BufferctlUsageError(`name movies, or --session, --buffer-host or --all`);
+        const request = { reason: options.reason ?? 'held by operator', by: operator() };
+        for (const scope of scopes) {
+          if (name === 'hold') {
+            await client.workflow.signalWithStart(ARCHIVE_HOLDS_WORKFLOW_TYPE, {
+              workflowId: ARCHIVE_HOLDS_WORKFLOW_ID,
+              taskQueue: WORKFLOW_TASK_QUEUE,
+              args: [[]],
+              signal: SIGNALS.placeHold,
+              signalArgs: [{ scope, ...request }],
+            });
+          } else {
+            await client.workflow
+              .getHandle(ARCHIVE_HOLDS_WORKFLOW_ID)
+              .signal(SIGNALS.liftHold, { scope })
+              .catch((error) => {
+                if (!(error instanceof WorkflowNotFoundError)) throw error;
+              });
+          }
+          const filter = scope === 'all' ? {} : scope.startsWith('session:') ? { session: options.session } : { bufferHost: options.bufferHost };
+          let signalled = 0;
+          for await (const movie of client.workflow.list({ query: movieListQuery({ ...filter, open: true }) })) {
+            const handle = client.workflow.getHandle(movie.workflowId);
+            await (name === 'hold' ? handle.signal(SIGNALS.holdArchive, { scope, ...request }) : handle.signal(SIGNALS.releaseArchive, { scope }));
+            signalled++;
+          }
+          console.log(`${name} ${describeScope(scope)}: ${signalled} open movie(s) signalled; ${name === 'hold' ? 'movies arriving later are held too' : 'the hold is lifted'}`);
+        }
         for (const reference of references) {
           const id = await resolveMovieId(client, config, reference);
-          await client.workflow.getHandle(id).signal(signal, ...argsFor(options));
+          const handle = client.workflow.getHandle(id);
+          await (name === 'hold' ? handle.signal(SIGNALS.holdArchive, { scope: 'movie', ...request }) : handle.signal(SIGNALS.releaseArchive, { scope: 'movie' }));
           console.log(`${name}: ${id}`);
         }
       }),
     );
 }
 
-signalCommand('hold', 'hold movies out of the archive and expiry (copy off the camera goes on)', SIGNALS.holdArchive, (o) => [
-  { reason: o.reason ?? 'held by operator', by: operator() },
-]);
-signalCommand('release', 'release held movies', SIGNALS.releaseArchive, () => []);
-signalCommand('retry', 'try parked movies again (after fixing their Leginon row, name or path)', SIGNALS.retry, () => []);
+holdCommand('hold', 'hold movies out of the archive and expiry (copy off the camera and pre-processing go on)');
+holdCommand('release', 'release held movies, or a session, buffer host or fleet-wide hold');
+program
+  .command('retry')
+  .argument('<movies...>', 'workflow ids, frames names or camera file names')
+  .description('try parked movies again (after fixing their Leginon row, name or path)')
+  .action(async (references: string[]) =>
+    withClient(async (client, config) => {
+      for (const reference of references) {
+        const id = await resolveMovieId(client, config, reference);
+        await client.workflow.getHandle(id).signal(SIGNALS.retry);
+        console.log(`retry: ${id}`);
+      }
+    }),
+  );
 
 program
   .command('reprocess')

@@ -123,6 +123,21 @@ export const ConfigSchema = z
       root: absolutePath,
       /** Compress `.mrc` movies on their way to the archive (the buffer copy stays as it is): 'none' or 'gzip'. */
       compressMrc: z.enum(['none', 'gzip']).default('none'),
+      /**
+       * A file that exists only when the storage is mounted (relative to `root`, e.g. ".gpfs-mounted"): without
+       * it the target counts as down, so an empty mount point is never written to.
+       */
+      markerFile: z.string().regex(/^[^/]+(\/[^/]+)*$/, { message: 'expected a path relative to archive.root' }).optional(),
+      health: z
+        .strictObject({
+          /** How often each buffer host probes the target (write, fsync, read back, free space). */
+          interval: duration('30s'),
+          /** A probe slower than this counts as a failure: hung storage is down storage. */
+          timeout: duration('20s'),
+          /** Below this much free space the target counts as down (full). */
+          minFreeGiB: z.number().min(0).default(0),
+        })
+        .prefault({}),
     }),
     watcher: z
       .strictObject({

@@ -3,6 +3,7 @@
  * types and plain data only, so workflow code can import it.
  */
 import type { Compression } from './compression.js';
+import type { HoldScope } from './holds.js';
 import type { MovieStage } from './operatorNames.js';
 import type { PreprocessSettings, PreprocessStatus } from './preprocess/job.js';
 
@@ -70,6 +71,8 @@ export interface IngestMovieInput {
 }
 
 export interface HoldInfo {
+  /** What the hold was placed on: this movie, its session, its buffer host, or everything. */
+  scope: HoldScope;
   reason: string;
   by: string;
   since: string;
@@ -103,7 +106,9 @@ export interface MovieStatus {
   /** The main part's path; other parts lie beside it. */
   buffer?: { path: string };
   archive?: { path: string; sameAsBuffer?: boolean; verifiedAt?: string };
+  /** The first hold in force (kept for display); `holds` lists them all. */
   hold?: HoldInfo;
+  holds?: HoldInfo[];
   /** ISO time each stage was entered. */
   stageTimes: Partial<Record<MovieStage, string>>;
   /** Attempts the last run of each activity needed (1 = first try). */

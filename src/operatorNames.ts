@@ -39,6 +39,17 @@ export function preprocessWorkflowId(movieWorkflowId: string, run: number): stri
   return `${movieWorkflowId}/preprocess-${run}`;
 }
 
+export const STORAGE_HEALTH_WORKFLOW_TYPE = 'storageHealth';
+
+/** The one workflow that keeps holds wider than a movie (session, buffer host, all), so new movies find them. */
+export const ARCHIVE_HOLDS_WORKFLOW_TYPE = 'archiveHolds';
+export const ARCHIVE_HOLDS_WORKFLOW_ID = 'archive-holds';
+
+/** One long-lived health workflow per archive target and buffer host (the host's view of the target's mount). */
+export function storageHealthWorkflowId(target: string, bufferHost: string): string {
+  return `storage-health:${target}@${bufferHost}`;
+}
+
 /** One workflow per movie: a second sighting of the same camera file maps to the same id. */
 export function movieWorkflowId(cameraHost: string, framesName: string): string {
   return `movie:${cameraHost}:${framesName}`;
@@ -49,12 +60,19 @@ export const SIGNALS = {
   releaseArchive: 'releaseArchive',
   /** Try a parked movie again, once the operator fixed what parked it (a Leginon row, a path, a name). */
   retry: 'retry',
+  /** On archiveHolds: record or lift a hold of a scope (`{scope, reason, by}` / `{scope}`). */
+  placeHold: 'placeHold',
+  liftHold: 'liftHold',
   /** Run pre-processing again (optionally with other engines); outputs go to a new run folder. */
   reprocess: 'reprocess',
 } as const;
 
 export const QUERIES = {
   status: 'status',
+  /** On storageHealth workflows: up/down since when, last probe (free space, response time), probe counts. */
+  health: 'health',
+  /** On archiveHolds: the holds in force. */
+  holds: 'holds',
 } as const;
 
 export const SEARCH_ATTRIBUTES = {
@@ -68,6 +86,8 @@ export const SEARCH_ATTRIBUTES = {
   ctfResolution: defineSearchAttributeKey('CtfResolution', SearchAttributeType.DOUBLE),
   /** Pixels: the whole-frame trajectory's length. */
   totalDrift: defineSearchAttributeKey('TotalDrift', SearchAttributeType.DOUBLE),
+  /** The movie's size off the camera (all parts): sums to the backlog `bufferctl status` shows. */
+  movieBytes: defineSearchAttributeKey('MovieBytes', SearchAttributeType.INT),
 } as const;
 
 /**
@@ -87,3 +107,6 @@ export const MOVIE_STAGES = [
   'parked',
 ] as const;
 export type MovieStage = (typeof MOVIE_STAGES)[number];
+
+/** Stages of a movie whose only verified copy is still on the buffer (or the camera). */
+export const UNARCHIVED_STAGES = ['copying', 'resolving', 'placing', 'freeing-camera', 'archiving', 'archive-held', 'parked'] as const satisfies readonly MovieStage[];

@@ -1,4 +1,5 @@
 /** Human-readable text for a movie's status, as `bufferctl status` prints it. Pure. */
+import { describeScope } from './holds.js';
 import type { MovieStatus } from './movie.js';
 import type { PreprocessStatus } from './preprocess/job.js';
 
@@ -14,7 +15,10 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export function formatMovieStatus(workflowId: string, status: MovieStatus, pending: PendingActivity[] = []): string {
   const lines = [`${workflowId}`, `  stage      ${status.stage}${status.detail ? ` — ${status.detail}` : ''}`];
-  if (status.hold) lines.push(`  HOLD       ${status.hold.reason} (by ${status.hold.by} since ${status.hold.since})`);
+  for (const hold of status.holds ?? (status.hold ? [status.hold] : [])) {
+    const scope = hold.scope && hold.scope !== 'movie' ? ` [${describeScope(hold.scope)}]` : '';
+    lines.push(`  HOLD       ${hold.reason} (by ${hold.by} since ${hold.since})${scope}`);
+  }
   lines.push(`  camera     ${status.cameraHost}:${status.camera.path ?? status.camera.fileName}${status.camera.freed ? ' (freed)' : ''}`);
   if (status.leginon) {
     lines.push(`  leginon    session ${status.leginon.session}, ${status.leginon.imageClass} ${status.leginon.imageId} "${status.leginon.filename}"`);

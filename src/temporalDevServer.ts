@@ -137,7 +137,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-const CLI_TYPE_NAMES: Record<string, string> = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.DOUBLE]: 'Double' };
+const CLI_TYPE_NAMES: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.INT]: 'Int',
+};
 
 /**
  * Search attributes and retention. Both are idempotent, and both must be (re)applied here: `--search-attribute`

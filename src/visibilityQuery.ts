@@ -7,10 +7,14 @@ import { INGEST_WORKFLOW_TYPE, SEARCH_ATTRIBUTES, type MovieStage } from './oper
 
 export interface MovieFilter {
   stage?: MovieStage;
+  /** Any of these stages. */
+  stages?: readonly MovieStage[];
+  /** Only movies whose workflow is still open (not yet expired). */
+  open?: boolean;
   session?: string;
   cameraHost?: string;
   bufferHost?: string;
-  preprocessState?: PreprocessState;
+  preprocessState?: PreprocessState | readonly PreprocessState[];
   /** ISO time: only movies whose workflow started at or after it. */
   startedSince?: string;
 }
@@ -20,10 +24,13 @@ const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, 
 export function movieListQuery(filter: MovieFilter = {}): string {
   const clauses = [`WorkflowType = ${quote(INGEST_WORKFLOW_TYPE)}`];
   if (filter.stage) clauses.push(`${SEARCH_ATTRIBUTES.movieStage.name} = ${quote(filter.stage)}`);
+  if (filter.stages) clauses.push(`${SEARCH_ATTRIBUTES.movieStage.name} IN (${filter.stages.map(quote).join(', ')})`);
+  if (filter.open) clauses.push(`ExecutionStatus = 'Running'`);
   if (filter.session) clauses.push(`${SEARCH_ATTRIBUTES.leginonSession.name} = ${quote(filter.session)}`);
   if (filter.cameraHost) clauses.push(`${SEARCH_ATTRIBUTES.cameraHost.name} = ${quote(filter.cameraHost)}`);
   if (filter.bufferHost) clauses.push(`${SEARCH_ATTRIBUTES.bufferHost.name} = ${quote(filter.bufferHost)}`);
-  if (filter.preprocessState) clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} = ${quote(filter.preprocessState)}`);
+  if (typeof filter.preprocessState === 'string') clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} = ${quote(filter.preprocessState)}`);
+  else if (filter.preprocessState) clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} IN (${filter.preprocessState.map(quote).join(', ')})`);
   if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince)}`);
   return clauses.join(' AND ');
 }

@@ -1,9 +1,13 @@
 /** A buffer host's archive worker: buffer -> primary storage copies on `archive-<target>@<bufferHost>`. */
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createArchiveActivities } from '../activities/archive.js';
-import type { BufferHostConfig, Config } from '../src/config.js';
+import { durationMs, type BufferHostConfig, type Config } from '../src/config.js';
+import { TargetGate } from '../src/storageHealth.js';
+import { probeStorage } from '../src/storageProbe.js';
 import { logger } from '../src/logger.js';
-import { archiveTaskQueue } from '../src/operatorNames.js';
+import type { Client } from '@temporalio/client';
+import { archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId, WORKFLOW_TASK_QUEUE } from '../src/operatorNames.js';
+import type { StorageHealthInput } from '../workflows/storageHealth.js';
 
 export async function createArchiveWorker(
   connection: NativeConnection,
@@ -17,8 +21,32 @@ export async function createArchiveWorker(
     activities: createArchiveActivities({
       config,
       bufferRoot: bufferHost.root,
+      gate: archiveTargetGate(config, bufferHost.name),
       logger: logger.child({ role: 'archive', bufferHost: bufferHost.name, target: config.archive.target }),
     }),
     maxConcurrentActivityTaskExecutions: 2,
+  });
+}
+
+/** This host's view of the archive target: probed on the storageHealth workflow's schedule, or by a copy itself. */
+export function archiveTargetGate(config: Config, bufferHost: string): TargetGate {
+  const { health, root, markerFile } = config.archive;
+  const target = { root, markerFile, bufferHost, timeoutMs: durationMs(health.timeout), minFreeBytes: health.minFreeGiB * 1024 ** 3 };
+  return new TargetGate(() => probeStorage(target), durationMs(health.interval));
+}
+
+/** Starts the host's storageHealth workflow for the target, unless it runs already (every archive worker asks). */
+export async function startStorageHealth(client: Client, config: Config, bufferHost: string): Promise<void> {
+  const input: StorageHealthInput = {
+    target: config.archive.target,
+    bufferHost,
+    intervalMs: durationMs(config.archive.health.interval),
+    timeoutMs: durationMs(config.archive.health.timeout),
+  };
+  await client.workflow.start(STORAGE_HEALTH_WORKFLOW_TYPE, {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowId: storageHealthWorkflowId(config.archive.target, bufferHost),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [input],
   });
 }

@@ -8,7 +8,7 @@ import { preprocessingEnabled, type Config } from '../src/config.js';
 import { openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
-import { createArchiveWorker } from './archive.js';
+import { createArchiveWorker, startStorageHealth } from './archive.js';
 import { createIoWorker } from './io.js';
 import { createPreprocessWorkers, resolveEngineExecutables } from './preprocess.js';
 import { startCameraWatcher, type CameraWatcher } from './watcher.js';
@@ -52,6 +52,7 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   // Checked before anything connects: a missing licensed tool must stop the process, not surface per movie.
   const executables = preprocessing ? await resolveEngineExecutables(config) : {};
   const connection = await connectWorkerConnection(config);
+  const client = has('watcher') || has('archive') || has('io') ? await connectClient(config) : undefined;
   const workers: Worker[] = [];
   let db: Db | undefined;
   let bufferDb: BufferDb | undefined;
@@ -63,7 +64,7 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   for (const bufferHost of bufferHosts) {
     if (has('io')) {
       db ??= openLeginonDb(config.leginondb.url);
-      workers.push(await createIoWorker(connection, config, bufferHost, db));
+      workers.push(await createIoWorker(connection, config, bufferHost, db, client!));
     }
     if (has('archive')) workers.push(await createArchiveWorker(connection, config, bufferHost));
     if (preprocessing) {
@@ -71,8 +72,10 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
       workers.push(...(await createPreprocessWorkers(connection, config, bufferHost, { leginonDb: db, bufferDb: bufferDb! }, executables)));
     }
   }
-  const client = has('watcher') ? await connectClient(config) : undefined;
-  const watchers = client ? await Promise.all(cameras.map((camera) => startCameraWatcher(client, config, camera))) : [];
+  if (has('archive')) {
+    for (const bufferHost of bufferHosts) await startStorageHealth(client!, config, bufferHost.name);
+  }
+  const watchers = has('watcher') ? await Promise.all(cameras.map((camera) => startCameraWatcher(client!, config, camera))) : [];
   const finished = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   logger.info(
     { roles: selection.roles, bufferHosts: bufferHosts.map((h) => h.name), cameras: cameras.map((c) => c.host) },

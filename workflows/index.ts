@@ -1,2 +1,4 @@
 export { ingestMovie } from './ingestMovie.js';
 export { preprocessMovie } from './preprocessMovie.js';
+export { storageHealth } from './storageHealth.js';
+export { archiveHolds } from './archiveHolds.js';

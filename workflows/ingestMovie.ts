@@ -19,8 +19,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ArchiveActivities } from '../activities/archive.js';
+import type { HoldActivities } from '../activities/holds.js';
 import type { IoActivities, LeginonLookup } from '../activities/io.js';
 import type { HoldInfo, IngestMovieInput, MovieStatus, PlacedPart } from '../src/movie.js';
+import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
 import { preprocessMovie } from './preprocessMovie.js';
@@ -35,8 +37,8 @@ import {
 } from '../src/operatorNames.js';
 
 export const statusQuery = defineQuery<MovieStatus>(QUERIES.status);
-export const holdArchiveSignal = defineSignal<[{ reason?: string; by?: string }?]>(SIGNALS.holdArchive);
-export const releaseArchiveSignal = defineSignal<[]>(SIGNALS.releaseArchive);
+export const holdArchiveSignal = defineSignal<[HoldRequest?]>(SIGNALS.holdArchive);
+export const releaseArchiveSignal = defineSignal<[{ scope?: HoldScope }?]>(SIGNALS.releaseArchive);
 export const retrySignal = defineSignal<[]>(SIGNALS.retry);
 export const reprocessSignal = defineSignal<[ReprocessRequest?]>(SIGNALS.reprocess);
 
@@ -57,11 +59,20 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   /** Where the camera parts went when they were set aside for want of a Leginon row. */
   let heldPaths: string[] | undefined;
   setHandler(statusQuery, () => status);
+  /** Holds in force, by scope: one per scope, the newest reason wins. */
+  const holds = new Map<HoldScope, HoldInfo>();
+  function applyHolds(change: () => void) {
+    change();
+    status.holds = holds.size ? [...holds.values()] : undefined;
+    status.hold = status.holds?.[0];
+  }
   setHandler(holdArchiveSignal, (hold) => {
-    status.hold = { reason: hold?.reason ?? 'held by operator', by: hold?.by ?? 'unknown', since: new Date().toISOString() } satisfies HoldInfo;
+    const scope = hold?.scope ?? 'movie';
+    const info: HoldInfo = { scope, reason: hold?.reason ?? 'held by operator', by: hold?.by ?? 'unknown', since: new Date().toISOString() };
+    applyHolds(() => holds.set(scope, info));
   });
-  setHandler(releaseArchiveSignal, () => {
-    status.hold = undefined;
+  setHandler(releaseArchiveSignal, (release) => {
+    applyHolds(() => holds.delete(release?.scope ?? 'movie'));
   });
   setHandler(retrySignal, () => {
     retryRequested = true;
@@ -72,7 +83,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   });
 
   const retryForever = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
-  const io = proxyActivities<IoActivities>({
+  const io = proxyActivities<IoActivities & HoldActivities>({
     taskQueue: ioTaskQueue(input.bufferHost),
     startToCloseTimeout: '12h',
     heartbeatTimeout: settings.heartbeatTimeoutMs,
@@ -127,6 +138,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   const main = largest(copied.parts);
   status.attempts.copyFromCamera = copied.attempt;
   status.camera = { ...status.camera, path: main.sourcePath, bytes: total(copied.parts), mtimeMs: main.identity.mtimeMs };
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.movieBytes, value: total(copied.parts) }]);
   status.fingerprint = { ...main.fingerprint, algorithm: copied.algorithm };
   status.parts = copied.parts.map((p) => ({ targetSuffix: p.targetSuffix, ...p.fingerprint }));
   status.buffer = { path: main.stagedPath };
@@ -298,20 +310,24 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   async function waitWhileHeld() {
-    if (!status.hold) return;
+    if (holds.size === 0) return;
     const resumeStage = status.stage;
-    enter('archive-held', `held: ${status.hold.reason} (by ${status.hold.by} since ${status.hold.since})`);
-    await condition(() => status.hold === undefined);
+    const hold = status.hold!;
+    enter('archive-held', `held (${describeScope(hold.scope)}): ${hold.reason} (by ${hold.by} since ${hold.since})`);
+    await condition(() => holds.size === 0);
     enter(resumeStage);
   }
 
   /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
   async function archiveUnlessHeld(): Promise<PlacedPart[]> {
+    // Holds placed on the session, the buffer host or everything before this movie got here apply to it too.
+    const wider = await io.activeHolds({ session: found.session, bufferHost: input.bufferHost });
+    applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
     for (;;) {
       await waitWhileHeld();
       enter('archiving');
       const scope = new CancellationScope();
-      void scope.run(() => condition(() => status.hold !== undefined)).then(
+      void scope.run(() => condition(() => holds.size > 0)).then(
         () => scope.cancel(),
         () => undefined,
       );
@@ -329,7 +345,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         }
         return archived.parts;
       } catch (error) {
-        if (!(isCancellation(error) && status.hold)) throw error;
+        if (!(isCancellation(error) && holds.size > 0)) throw error;
       } finally {
         scope.cancel();
       }

@@ -3,8 +3,13 @@ import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ingestRequest } from '../../src/ingestRequest.js';
-import { INGEST_WORKFLOW_TYPE, SIGNALS } from '../../src/operatorNames.js';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { INGEST_WORKFLOW_TYPE, movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
+import { ROLES } from '../../workers/roles.js';
 import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
+
+const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
 
 describe('holdArchive / releaseArchive', () => {
   // No watcher: the test starts each movie itself.
@@ -88,5 +93,46 @@ describe('holdArchive / releaseArchive', () => {
         renameSync(`${archiveDir}.away`, archiveDir);
       }
     }
+  });
+});
+
+describe('holds of a session, a buffer host, or everything (bufferctl hold --session/--buffer-host/--all)', () => {
+  const env = useHarness('scopedholds', { roles: ROLES, overrides: { expiry: { after: '1h' } } });
+  const bufferctl = (...args: string[]) => execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, ...args]);
+
+  it('a session hold placed before a movie exists holds it when it arrives; holds of several scopes all need releasing', async () => {
+    const placed = await bufferctl('hold', '--session', env.h.sessionName, '--reason', 'GPFS maintenance');
+    assert.match(placed.stdout, /hold session 25nov25a: 0 open movie\(s\) signalled; movies arriving later are held too/);
+    const movie = await env.h.microscope.acquire({ bytes: 100_000 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const held = await waitForStage(handle, ['archive-held']);
+    assert.deepEqual(held.holds?.map((h) => [h.scope, h.reason]), [['session:25nov25a', 'GPFS maintenance']]);
+    assert.match(held.detail ?? '', /held \(session 25nov25a\): GPFS maintenance/);
+
+    const fleet = await bufferctl('hold', '--all', '--reason', 'fleet-wide check');
+    assert.match(fleet.stdout, /hold every movie: 1 open movie\(s\) signalled/);
+    await waitUntil(async () => (await movieStatus(handle)).holds?.length === 2, 'both holds on the movie');
+    const overview = (await bufferctl('status')).stdout;
+    assert.match(overview, /HOLD in force on session 25nov25a: GPFS maintenance \(by .*\); lift with bufferctl release --session 25nov25a/);
+    assert.match(overview, /HOLD in force on every movie: fleet-wide check .*; lift with bufferctl release --all/);
+    assert.match(overview, /HOLDS {6}1 movies held out of the archive/);
+    await bufferctl('release', '--session', env.h.sessionName);
+    await new Promise((r) => setTimeout(r, 1500));
+    const stillHeld = await movieStatus(handle);
+    assert.equal(stillHeld.stage, 'archive-held');
+    assert.deepEqual(stillHeld.holds?.map((h) => h.scope), ['all']);
+
+    await bufferctl('release', '--all');
+    await waitForStage(handle, ['archived']);
+    // Lifted holds do not catch movies that arrive afterwards.
+    const later = await env.h.microscope.acquire({ bytes: 100_000 });
+    const archived = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', later.framesName)), ['archived']);
+    assert.equal(archived.holds, undefined);
+  });
+
+  it('without movies or a scope, says what it needs', async () => {
+    const result = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'hold'], { reject: false });
+    assert.equal(result.exitCode, 2);
+    assert.match(result.stderr, /name movies, or --session, --buffer-host or --all/);
   });
 });

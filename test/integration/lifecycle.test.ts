@@ -39,7 +39,7 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     const activities = (history.events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter(Boolean);
-    assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'copyReferences', 'freeCamera', 'archiveMovie', 'expireBufferCopy']);
+    assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'copyReferences', 'freeCamera', 'activeHolds', 'archiveMovie', 'expireBufferCopy']);
     const description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage), 'expired');
   });

@@ -37,7 +37,7 @@ describe('formatMovieStatus', () => {
     lookups: 1,
     fingerprint: { bytes: 2 * 1024 * 1024, hash: '0123456789abcdef', algorithm: 'xxh3-64' },
     buffer: { path: '/buffer/frames/25nov25a_001.frames.tif' },
-    hold: { reason: 'GPFS maintenance', by: 'ops@host', since: '2026-11-25T03:00:00Z' },
+    hold: { scope: 'movie', reason: 'GPFS maintenance', by: 'ops@host', since: '2026-11-25T03:00:00Z' },
     stageTimes: { copying: 't1', archiving: 't2' },
     attempts: {},
     warnings: ['camera file changed'],

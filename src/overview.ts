@@ -1,0 +1,75 @@
+/**
+ * The 3 a.m. overview (`bufferctl status` without a movie): per buffer host and archive target, what is waiting
+ * where, how old the oldest un-archived movie is, how much is at risk, whether the target is up, what holds and
+ * pre-processing queues there are, and the query that lists each group. Pure: bufferctl gathers the numbers.
+ */
+import { describeScope, type HoldRecord, type HoldScope } from './holds.js';
+import { UNARCHIVED_STAGES, type MovieStage } from './operatorNames.js';
+import { describeHealth, type TargetHealth } from './storageHealth.js';
+import { movieListQuery, temporalListCommand, type MovieFilter } from './visibilityQuery.js';
+
+export interface HostOverview {
+  bufferHost: string;
+  target: string;
+  /** Open movies per stage. */
+  stages: Partial<Record<MovieStage, number>>;
+  unarchived: { movies: number; bytes: number; oldest?: { workflowId: string; startTime: Date; stage: string } };
+  bufferSpace?: { freeBytes: number; totalBytes: number } | { unavailable: string };
+  health: TargetHealth | { unavailable: string };
+  preprocess: { waiting: number; failed: number };
+}
+
+function releaseFlag(scope: HoldScope): string {
+  if (scope === 'all') return '--all';
+  const [kind, value] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1)];
+  return kind === 'session' ? `--session ${value}` : `--buffer-host ${value}`;
+}
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+
+function age(since: Date, now: Date): string {
+  const minutes = Math.floor((now.getTime() - since.getTime()) / 60_000);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], namespace: string, now = new Date()): string {
+  const lines: string[] = holds.length
+    ? holds.map((h) => `HOLD in force on ${describeScope(h.scope)}: ${h.reason} (by ${h.by} since ${h.since}); lift with bufferctl release ${releaseFlag(h.scope)}`)
+    : ['no session, buffer-host or fleet-wide holds in force'];
+  const listing = (filter: MovieFilter) => temporalListCommand(movieListQuery({ ...filter, open: true }), namespace);
+  for (const host of hosts) {
+    lines.push(`buffer host ${host.bufferHost} -> archive target ${host.target}`);
+    const health = 'unavailable' in host.health ? `${host.target}: health unknown (${host.health.unavailable})` : describeHealth(host.target, host.health);
+    lines.push(`  storage    ${health}`);
+    if (host.bufferSpace) {
+      lines.push(
+        'unavailable' in host.bufferSpace
+          ? `  buffer     free space unknown (${host.bufferSpace.unavailable})`
+          : `  buffer     ${gib(host.bufferSpace.freeBytes)} free of ${gib(host.bufferSpace.totalBytes)}`,
+      );
+    }
+    const stages = Object.entries(host.stages)
+      .filter(([, n]) => n)
+      .map(([stage, n]) => `${stage} ${n}`);
+    lines.push(`  movies     ${stages.length ? stages.join(', ') : 'none open'}`);
+    const { unarchived } = host;
+    if (unarchived.oldest) {
+      lines.push(
+        `  backlog    ${unarchived.movies} movies not yet archived, ${gib(unarchived.bytes)}; oldest ${unarchived.oldest.workflowId} (${unarchived.oldest.stage}, ${age(unarchived.oldest.startTime, now)} old)`,
+      );
+    } else {
+      lines.push('  backlog    every open movie is archived');
+    }
+    if (host.stages['archive-held']) lines.push(`  HOLDS      ${host.stages['archive-held']} movies held out of the archive`);
+    if (host.stages.parked) lines.push(`  PARKED     ${host.stages.parked} movies need an operator (bufferctl status <movie> says why)`);
+    lines.push(`  preprocess ${host.preprocess.waiting} queued or running, ${host.preprocess.failed} failed`);
+    lines.push('  list them:');
+    lines.push(`    not archived  ${listing({ bufferHost: host.bufferHost, stages: UNARCHIVED_STAGES })}`);
+    lines.push(`    held          ${listing({ bufferHost: host.bufferHost, stage: 'archive-held' })}`);
+    lines.push(`    parked        ${listing({ bufferHost: host.bufferHost, stage: 'parked' })}`);
+    lines.push(`    preprocessing ${listing({ bufferHost: host.bufferHost, preprocessState: ['queued', 'running'] })}`);
+  }
+  return lines.join('\n');
+}

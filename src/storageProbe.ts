@@ -1,0 +1,64 @@
+/**
+ * One health probe of an archive target, as its archive worker sees it: the mount marker is there, a probe file
+ * can be written, synced and read back, there is free space, and all of it answers in time. Never writes to a
+ * target whose marker is missing (an unmounted mount point looks writable).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, stat, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { ProbeResult } from './storageHealth.js';
+
+export const PROBE_FOLDER = '.cryo-buffer-health';
+
+export interface ProbeTarget {
+  root: string;
+  markerFile?: string;
+  /** Names the probe file, so buffer hosts probing one target never collide. */
+  bufferHost: string;
+  timeoutMs: number;
+  minFreeBytes: number;
+}
+
+async function probeOnce(target: ProbeTarget): Promise<{ problem?: string; freeBytes?: number }> {
+  if (target.markerFile) {
+    try {
+      await stat(path.join(target.root, target.markerFile));
+    } catch {
+      return { problem: `not mounted: ${target.markerFile} is missing under ${target.root}` };
+    }
+  }
+  const folder = path.join(target.root, PROBE_FOLDER);
+  await mkdir(folder, { recursive: true });
+  const file = path.join(folder, `${target.bufferHost}.probe`);
+  const content = randomBytes(4096);
+  const temp = `${file}.partial`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  if (!(await readFile(file)).equals(content)) return { problem: `a probe file written to ${folder} read back different` };
+  const fs = await statfs(target.root);
+  const freeBytes = fs.bavail * fs.bsize;
+  if (freeBytes < target.minFreeBytes) {
+    return { problem: `full: ${(freeBytes / 1024 ** 3).toFixed(1)} GiB free, below archive.health.minFreeGiB`, freeBytes };
+  }
+  return { freeBytes };
+}
+
+export async function probeStorage(target: ProbeTarget, now = () => new Date()): Promise<ProbeResult> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<{ problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `no answer within ${target.timeoutMs / 1000} s (hung storage?)` }), target.timeoutMs);
+  });
+  const outcome = await Promise.race([
+    probeOnce(target).catch((error: NodeJS.ErrnoException) => ({ problem: `${error.code ?? 'error'}: ${error.message}` })),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  return { at: now().toISOString(), ok: !('problem' in outcome && outcome.problem), responseMs: Date.now() - started, ...outcome };
+}
