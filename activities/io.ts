@@ -3,7 +3,7 @@
  * the buffer disk. Each is thin: paths are checked against the configured roots, the work is done by the pure
  * and engine modules in src/.
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, stat, statfs, unlink } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { fingerprintStored } from '../src/compression.js';
@@ -79,6 +79,21 @@ const ignoreMissing = (error: NodeJS.ErrnoException) => {
 };
 
 export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
+  /** A full buffer makes the copy wait (retried, visible in status) before a single byte is written. */
+  async function requireRoomFor(sources: string[]): Promise<void> {
+    const needed = (await Promise.all(sources.map((source) => stat(source)))).reduce((sum, s) => sum + s.size, 0);
+    const fs = await statfs(bufferHost.root);
+    const free = fs.bavail * fs.bsize;
+    const reserve = config.capacity.reserveGiB * 1024 ** 3;
+    if (free - needed < reserve) {
+      const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+      throw ApplicationFailure.retryable(
+        `buffer ${bufferHost.root} is full: ${gib(free)} free, this movie needs ${gib(needed)} and capacity.reserveGiB keeps ${gib(reserve)}; waiting, nothing written, the camera file stays`,
+        'BufferFull',
+      );
+    }
+  }
+
   return {
     ...createReferenceActivities({ config, bufferRoot: bufferHost.root, db, logger }),
     /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
@@ -87,6 +102,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
       const parts = await listParts(camera.root, input.fileName, input.suffix, input.framesName);
       const staging = await ensureFolderInside(bufferHost.root, stagingFolder(bufferHost.root, input.cameraHost));
+      await requireRoomFor(parts.map((part) => path.join(camera.root, part.source)));
       const progress = heartbeatProgress();
       const copied: CopiedPart[] = [];
       let bytesBefore = 0;

@@ -7,6 +7,7 @@
  *   bufferctl hold <movie...> | --session S | --buffer-host B | --all     keep movies out of the archive (and expiry)
  *   bufferctl release <movie...> | --session S | --buffer-host B | --all
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
+ *   bufferctl expire <movie...> | --dry-run [--buffer-host B]   expire now, or show what would go and why
  *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
@@ -36,6 +37,7 @@ import {
   SEARCH_ATTRIBUTES,
   SIGNALS,
   storageHealthWorkflowId,
+  bufferCapacityWorkflowId,
   UNARCHIVED_STAGES,
   WORKFLOW_TASK_QUEUE,
   type MovieStage,
@@ -43,6 +45,9 @@ import {
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
+import type { CapacityReport } from '../activities/capacity.js';
+import { archivedMovies, bufferUsage } from '../src/bufferInventory.js';
+import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
 import { formatOverview, type HostOverview } from '../src/overview.js';
 import type { TargetHealth } from '../src/storageHealth.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
@@ -119,6 +124,10 @@ async function hostOverview(client: Client, config: Config, bufferHost: string, 
     .getHandle(storageHealthWorkflowId(config.archive.target, bufferHost))
     .query<TargetHealth>(QUERIES.health)
     .catch((error: Error) => ({ unavailable: error.message }));
+  const capacity = await client.workflow
+    .getHandle(bufferCapacityWorkflowId(bufferHost))
+    .query<CapacityReport | undefined>(QUERIES.capacity)
+    .catch(() => undefined);
   // Free space is read here when bufferctl runs on the buffer host itself.
   const bufferSpace = await statfs(root).then(
     (fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }),
@@ -130,6 +139,7 @@ async function hostOverview(client: Client, config: Config, bufferHost: string, 
     stages,
     unarchived,
     bufferSpace,
+    capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarly.length },
     health,
     preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },
   };
@@ -298,6 +308,52 @@ program
         }
       }
       console.log(`${signalled} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
+    }),
+  );
+
+program
+  .command('expire')
+  .argument('[movies...]', 'archived movies to expire now (their archive copy is still re-verified first)')
+  .option('--dry-run', 'show what would go and why: early expiry above the high watermark, then the scheduled expiries')
+  .option('--buffer-host <name>', 'with --dry-run: only this buffer host')
+  .description('expire archived movies now, or (--dry-run) show what expiry would delete and why')
+  .action(async (references: string[], options: { dryRun?: boolean; bufferHost?: string }) =>
+    withClient(async (client, config) => {
+      if (!options.dryRun) {
+        if (references.length === 0) throw new BufferctlUsageError('name archived movies to expire now, or use --dry-run');
+        for (const reference of references) {
+          const id = await resolveMovieId(client, config, reference);
+          await client.workflow.getHandle(id).signal(SIGNALS.expireEarly, { reason: 'expired by operator', by: operator() });
+          console.log(`expire: ${id} (goes once its archive copy is re-verified; a held or un-archived movie waits)`);
+        }
+        return;
+      }
+      const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };
+      for (const host of config.bufferHosts.filter((h) => !options.bufferHost || h.name === options.bufferHost)) {
+        const archived = await archivedMovies(client, host.name);
+        const usage = await bufferUsage(host.root).catch(() => undefined);
+        console.log(`buffer host ${host.name}: ${archived.length} archived movies still on the buffer`);
+        if (!usage) {
+          console.log(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);
+        } else {
+          const plan = planEarlyExpiry(usage, archived, marks);
+          console.log(`  ${describeUsage(plan, marks)}`);
+          if (plan.aboveHigh) {
+            const action = config.capacity.expireEarly ? 'would expire early' : 'would expire early if capacity.expireEarly were on';
+            console.log(`  ${action}, oldest first, to get under ${(marks.low * 100).toFixed(0)}% (${(plan.bytesToFree / 1024 ** 3).toFixed(1)} GiB):`);
+            for (const movie of plan.expire) console.log(`    ${movie.workflowId}  arrived ${movie.startTime.toISOString()}  ${(movie.bytes / 1024 ** 2).toFixed(0)} MiB`);
+            if (plan.bytesFreed < plan.bytesToFree) console.log('    (not enough is archived yet: un-archived movies are never expired)');
+          }
+        }
+        const scheduled = await Promise.all(
+          archived.map(async (movie) => ({ movie, status: await client.workflow.getHandle(movie.workflowId).query<MovieStatus>(QUERIES.status) })),
+        );
+        scheduled.sort((a, b) => (a.status.expiresAt ?? '').localeCompare(b.status.expiresAt ?? ''));
+        for (const { movie, status } of scheduled) {
+          const why = status.holds?.length ? `HELD (${status.holds.map((h) => h.reason).join('; ')}): kept past its time` : `archived and verified ${status.archive?.verifiedAt ?? '?'}`;
+          console.log(`  at ${status.expiresAt ?? '?'}  ${movie.workflowId}  ${why}`);
+        }
+      }
     }),
   );
 

@@ -42,6 +42,7 @@ const DEMO_SETTINGS = {
   expiry: { after: '2m' },
   archiveRetry: { initialInterval: '2s', maximumInterval: '30s' },
   activities: { heartbeatTimeout: '30s' },
+  capacity: { reserveGiB: 0 },
   bufferdb: { url: bufferdbUrl },
   preprocess: {
     motionCorrection: { engine: 'relion', patches: [1, 1] },

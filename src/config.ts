@@ -114,6 +114,11 @@ export const ConfigSchema = z
           /** Where the camera's share is mounted on the buffer host (SMB/NFS). */
           root: absolutePath,
           bufferHost: plainName,
+          /**
+           * A file (relative to `root`) that exists only while the share is mounted: without it the share is down,
+           * and nothing is taken from it or decided about it (an unmounted share looks empty).
+           */
+          markerFile: z.string().regex(/^[^/]+$/, { message: 'expected a file name in the share root' }).optional(),
         }),
       )
       .min(1),
@@ -180,6 +185,20 @@ export const ConfigSchema = z
         after: duration('14d'),
       })
       .prefault({}),
+    capacity: z
+      .strictObject({
+        /** Copy-off-camera waits (nothing written) unless this much would stay free on the buffer after the movie. */
+        reserveGiB: z.number().min(0).default(5),
+        /** Fractions of the buffer's size: above `highWatermark` the host warns (and may expire early) until under `lowWatermark`. */
+        highWatermark: z.number().gt(0).max(1).default(0.9),
+        lowWatermark: z.number().gt(0).max(1).default(0.8),
+        /** Above the high watermark, expire already-archived movies early (oldest first); never an un-archived one. */
+        expireEarly: z.boolean().default(false),
+        /** How often each buffer host checks its usage. */
+        checkInterval: duration('1m'),
+      })
+      .prefault({})
+      .refine((c) => c.lowWatermark < c.highWatermark, { message: 'lowWatermark must be below highWatermark' }),
     archiveRetry: z
       .strictObject({
         initialInterval: duration('10s'),

@@ -41,6 +41,12 @@ export function preprocessWorkflowId(movieWorkflowId: string, run: number): stri
 
 export const STORAGE_HEALTH_WORKFLOW_TYPE = 'storageHealth';
 
+/** One long-lived capacity workflow per buffer host: usage against the watermarks, early expiry if configured. */
+export const BUFFER_CAPACITY_WORKFLOW_TYPE = 'bufferCapacity';
+export function bufferCapacityWorkflowId(bufferHost: string): string {
+  return `buffer-capacity:${bufferHost}`;
+}
+
 /** The one workflow that keeps holds wider than a movie (session, buffer host, all), so new movies find them. */
 export const ARCHIVE_HOLDS_WORKFLOW_TYPE = 'archiveHolds';
 export const ARCHIVE_HOLDS_WORKFLOW_ID = 'archive-holds';
@@ -63,6 +69,8 @@ export const SIGNALS = {
   /** On archiveHolds: record or lift a hold of a scope (`{scope, reason, by}` / `{scope}`). */
   placeHold: 'placeHold',
   liftHold: 'liftHold',
+  /** Expire an archived movie now instead of at its timer (buffer above its high watermark); `{reason, by}`. */
+  expireEarly: 'expireEarly',
   /** Run pre-processing again (optionally with other engines); outputs go to a new run folder. */
   reprocess: 'reprocess',
 } as const;
@@ -73,6 +81,8 @@ export const QUERIES = {
   health: 'health',
   /** On archiveHolds: the holds in force. */
   holds: 'holds',
+  /** On bufferCapacity workflows: the last usage check. */
+  capacity: 'capacity',
 } as const;
 
 export const SEARCH_ATTRIBUTES = {

@@ -15,6 +15,8 @@ export interface HostOverview {
   stages: Partial<Record<MovieStage, number>>;
   unarchived: { movies: number; bytes: number; oldest?: { workflowId: string; startTime: Date; stage: string } };
   bufferSpace?: { freeBytes: number; totalBytes: number } | { unavailable: string };
+  /** The host's last capacity check (bufferCapacity workflow). */
+  capacity?: { usedFraction: number; aboveHigh: boolean; at: string; expiredEarly: number };
   health: TargetHealth | { unavailable: string };
   preprocess: { waiting: number; failed: number };
 }
@@ -49,6 +51,11 @@ export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], names
           ? `  buffer     free space unknown (${host.bufferSpace.unavailable})`
           : `  buffer     ${gib(host.bufferSpace.freeBytes)} free of ${gib(host.bufferSpace.totalBytes)}`,
       );
+    }
+    if (host.capacity) {
+      const { usedFraction, aboveHigh, at, expiredEarly } = host.capacity;
+      const early = expiredEarly ? `; ${expiredEarly} archived movies sent to early expiry` : '';
+      lines.push(`  capacity   ${(usedFraction * 100).toFixed(1)}% used at ${at}${aboveHigh ? ' — ABOVE THE HIGH WATERMARK' : ''}${early} (bufferctl expire --dry-run)`);
     }
     const stages = Object.entries(host.stages)
       .filter(([, n]) => n)

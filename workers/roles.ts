@@ -9,7 +9,7 @@ import { openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
 import { createArchiveWorker, startStorageHealth } from './archive.js';
-import { createIoWorker } from './io.js';
+import { createIoWorker, startBufferCapacity } from './io.js';
 import { createPreprocessWorkers, resolveEngineExecutables } from './preprocess.js';
 import { startCameraWatcher, type CameraWatcher } from './watcher.js';
 import { createWorkflowWorker } from './workflows.js';
@@ -72,8 +72,9 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
       workers.push(...(await createPreprocessWorkers(connection, config, bufferHost, { leginonDb: db, bufferDb: bufferDb! }, executables)));
     }
   }
-  if (has('archive')) {
-    for (const bufferHost of bufferHosts) await startStorageHealth(client!, config, bufferHost.name);
+  for (const bufferHost of bufferHosts) {
+    if (has('archive')) await startStorageHealth(client!, config, bufferHost.name);
+    if (has('io')) await startBufferCapacity(client!, config, bufferHost.name);
   }
   const watchers = has('watcher') ? await Promise.all(cameras.map((camera) => startCameraWatcher(client!, config, camera))) : [];
   const finished = Promise.all(workers.map((w) => w.run())).then(() => undefined);

@@ -3,6 +3,7 @@
  * and starts one ingestMovie workflow per movie. Duplicate sightings (re-scans, watcher restarts) map to the
  * same workflow id, which Temporal refuses to start twice.
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -17,6 +18,8 @@ import { StabilityTracker } from '../src/stability.js';
 export interface CameraWatcher {
   /** Movies handed to Temporal by this watcher (started, or found already started). */
   readonly handedOver: number;
+  /** The share's marker file is missing: it is treated as unmounted, not as empty. */
+  readonly shareDown: boolean;
   close(): Promise<void>;
 }
 
@@ -76,12 +79,29 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     handedOver++;
   }
 
+  let shareDown = false;
+  /** Whether the share is mounted, by its marker file; logs each change, not each poll. */
+  async function shareMounted(): Promise<boolean> {
+    if (!camera.markerFile) return true;
+    const mounted = await access(path.join(camera.root, camera.markerFile)).then(
+      () => true,
+      () => false,
+    );
+    if (mounted === shareDown) {
+      shareDown = !mounted;
+      if (shareDown) logger.error({ root: camera.root, marker: camera.markerFile }, 'camera share is not mounted (marker missing): taking nothing from it until it is back');
+      else logger.info({ root: camera.root }, 'camera share is mounted again');
+    }
+    return mounted;
+  }
+
   let sweeping = false;
   /** Hands over each entry whose files have all been quiet long enough (a DE folder: every file in it). */
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
     try {
+      if (!(await shareMounted())) return;
       const complete = new Set(tracker.complete(Date.now()));
       const entries = new Map<string, string[]>();
       for (const file of tracker.pending()) entries.set(entryOf(file), [...(entries.get(entryOf(file)) ?? []), file]);
@@ -100,6 +120,9 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
   return {
     get handedOver() {
       return handedOver;
+    },
+    get shareDown() {
+      return shareDown;
     },
     async close() {
       clearInterval(timer);

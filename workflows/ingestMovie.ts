@@ -41,6 +41,7 @@ export const holdArchiveSignal = defineSignal<[HoldRequest?]>(SIGNALS.holdArchiv
 export const releaseArchiveSignal = defineSignal<[{ scope?: HoldScope }?]>(SIGNALS.releaseArchive);
 export const retrySignal = defineSignal<[]>(SIGNALS.retry);
 export const reprocessSignal = defineSignal<[ReprocessRequest?]>(SIGNALS.reprocess);
+export const expireEarlySignal = defineSignal<[{ reason?: string; by?: string }?]>(SIGNALS.expireEarly);
 
 export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus> {
   const { settings } = input;
@@ -76,6 +77,11 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   });
   setHandler(retrySignal, () => {
     retryRequested = true;
+  });
+  /** Set when the buffer needs the room: the expiry timer ends now (the archive copy is still re-verified first). */
+  let expireEarly: { reason: string; by: string } | undefined;
+  setHandler(expireEarlySignal, (request) => {
+    expireEarly = { reason: request?.reason ?? 'buffer needs room', by: request?.by ?? 'unknown' };
   });
   const reprocessRequests: ReprocessRequest[] = [];
   setHandler(reprocessSignal, (request) => {
@@ -199,7 +205,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     const archived = await archiveUnlessHeld();
     enter('archived');
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
-    await sleep(settings.expiryAfterMs);
+    await condition(() => expireEarly !== undefined, settings.expiryAfterMs);
+    if (expireEarly) status.warnings.push(`expired early: ${expireEarly.reason} (by ${expireEarly.by})`);
     await waitWhileHeld();
     enter('expiring');
     const expired = await parkOnRefusal(() => io.expireBufferCopy({ buffer: placed.parts, archive: archived }));

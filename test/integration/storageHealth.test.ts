@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { movieWorkflowId, QUERIES, storageHealthWorkflowId } from '../../src/operatorNames.js';
+import { movieWorkflowId, QUERIES, SIGNALS, storageHealthWorkflowId } from '../../src/operatorNames.js';
 import type { TargetHealth } from '../../src/storageHealth.js';
 import { ROLES } from '../../workers/roles.js';
 import { useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
@@ -52,10 +52,54 @@ describe('archive target health: an unmounted archive is never written to, and t
 
     writeFileSync(marker, 'mounted\n');
     for (const handle of handles) await waitForStage(handle, ['archived'], 30_000);
-    const up = await health();
-    assert.equal(up.state, 'up');
+    // The health workflow's view follows at its next probe.
+    const up = await waitUntil(async () => ((await health()).state === 'up' ? health() : undefined), 'the target to be reported up');
     assert.ok(up.lastProbe!.freeBytes! > 0);
     assert.ok(existsSync(path.join(env.h.dirs.archive, '.cryo-buffer-health', 'buffer1.probe')));
     rmSync(marker);
+  });
+});
+
+describe('a full buffer', () => {
+  const env = useHarness('bufferfull', { roles: ROLES, overrides: { capacity: { reserveGiB: 1_000_000 } } });
+
+  it('makes copy-off-camera wait with a clear reason, writing nothing and leaving the camera file', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 100_000 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    await waitUntil(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const failure = pending.find((a) => a.activityType?.name === 'copyFromCamera')?.lastFailure?.message ?? '';
+      return /^buffer .* is full: .* GiB free, this movie needs 0\.0 GiB and capacity\.reserveGiB keeps 1000000\.0 GiB; waiting, nothing written, the camera file stays$/.test(failure);
+    }, 'the copy to wait for room');
+    assert.equal(existsSync(movie.cameraFile), true);
+    const staging = path.join(env.h.dirs.buffer, '.incoming', 'sim-k3');
+    assert.deepEqual(existsSync(staging) ? readdirSync(staging) : [], []);
+  });
+});
+
+describe('buffer above its high watermark, with capacity.expireEarly', () => {
+  // Any real disk is more than 0.01% full: the buffer is "above the high watermark" from the start.
+  const env = useHarness('watermarks', {
+    roles: ROLES,
+    overrides: { expiry: { after: '1h' }, capacity: { reserveGiB: 0, highWatermark: 0.0002, lowWatermark: 0.0001, expireEarly: true, checkInterval: '500ms' } },
+  });
+
+  it('expires archived movies early (archive re-verified first) and never a held one', async () => {
+    const held = await env.h.microscope.acquire({ bytes: 50_000 });
+    const heldHandle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', held.framesName));
+    await waitUntil(() => heldHandle.describe(), 'the held movie to start');
+    await heldHandle.signal(SIGNALS.holdArchive, { reason: 'keep for checks', by: 'test' });
+    const free = await env.h.microscope.acquire({ bytes: 50_000 });
+    const freeHandle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', free.framesName));
+    const expired = await waitForStage(freeHandle, ['expired'], 30_000);
+    assert.match(expired.warnings.join('\n'), /expired early: buffer .* used, ABOVE the high watermark \(0\.0%\) \(by capacity\)/);
+    assert.equal(existsSync(expired.archive!.path), true);
+    assert.equal(existsSync(expired.buffer!.path), false);
+
+    const stillHeld = await waitForStage(heldHandle, ['archive-held'], 30_000);
+    assert.equal(existsSync(stillHeld.buffer!.path), true, 'a held movie keeps its buffer copy');
+    const dryRun = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'expire', '--dry-run']);
+    assert.match(dryRun.stdout, /buffer host buffer1: \d+ archived movies still on the buffer/);
+    assert.match(dryRun.stdout, /% used, ABOVE the high watermark/);
   });
 });

@@ -53,4 +53,19 @@ describe('camera watcher', () => {
     await waitUntil(() => handle.describe(), 'the finished movie to be handed over');
     await watcher.close();
   });
+
+  it('takes nothing from a share whose mount marker is missing (an unmounted share looks empty), and resumes when it is back', async () => {
+    const camera = { ...env.h.config.cameras[0]!, markerFile: '.share-mounted' };
+    const movie = await env.h.microscope.acquire({ bytes: 64 * 1024 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId(camera.host, movie.framesName));
+    const watcher = await startCameraWatcher(env.h.client, env.h.config, camera);
+    await waitUntil(async () => watcher.shareDown, 'the share to be reported down');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(watcher.handedOver, 0);
+    await assert.rejects(handle.describe(), WorkflowNotFoundError);
+    writeFileSync(path.join(camera.root, '.share-mounted'), '');
+    await waitUntil(() => handle.describe(), 'the movie to be handed over once the share is back');
+    assert.equal(watcher.shareDown, false);
+    await watcher.close();
+  });
 });

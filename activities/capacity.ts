@@ -1,0 +1,46 @@
+/**
+ * The buffer host's capacity check (bufferCapacity workflow, on `io@<host>`): usage against the watermarks, a loud
+ * warning above the high one, and, with `capacity.expireEarly`, the `expireEarly` signal to the oldest archived
+ * movies until the low watermark would be reached. Un-archived movies are never candidates.
+ */
+import type { Client } from '@temporalio/client';
+import { archivedMovies, bufferUsage } from '../src/bufferInventory.js';
+import { describeUsage, planEarlyExpiry, type BufferUsage, type ExpiryPlan } from '../src/capacity.js';
+import type { BufferHostConfig, Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import { SIGNALS } from '../src/operatorNames.js';
+
+export interface CapacityReport {
+  at: string;
+  usage: BufferUsage;
+  usedFraction: number;
+  aboveHigh: boolean;
+  bytesToFree: number;
+  /** Movies signalled to expire early by this check. */
+  expiredEarly: string[];
+}
+
+export function createCapacityActivities({ config, bufferHost, client, logger }: { config: Config; bufferHost: BufferHostConfig; client: Client; logger: Logger }) {
+  const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };
+  return {
+    async checkCapacity(): Promise<CapacityReport> {
+      const usage = await bufferUsage(bufferHost.root);
+      let plan: ExpiryPlan = planEarlyExpiry(usage, [], marks);
+      const expiredEarly: string[] = [];
+      if (plan.aboveHigh) {
+        plan = planEarlyExpiry(usage, await archivedMovies(client, bufferHost.name), marks);
+        logger.error({ root: bufferHost.root, usedFraction: plan.usedFraction }, `buffer ${describeUsage(plan, marks)}`);
+        if (config.capacity.expireEarly) {
+          const reason = `buffer ${describeUsage(plan, marks)}`;
+          for (const movie of plan.expire) {
+            await client.workflow.getHandle(movie.workflowId).signal(SIGNALS.expireEarly, { reason, by: 'capacity' });
+            expiredEarly.push(movie.workflowId);
+          }
+        }
+      }
+      return { at: new Date().toISOString(), usage, usedFraction: plan.usedFraction, aboveHigh: plan.aboveHigh, bytesToFree: plan.bytesToFree, expiredEarly };
+    },
+  };
+}
+
+export type CapacityActivities = ReturnType<typeof createCapacityActivities>;
