@@ -37,12 +37,14 @@ export interface Harness extends SimulatedFacility {
   dir: string;
   temporal: DevServer;
   client: Client;
+  /** Starts the dev server again on the same port and database file (after `temporal.stop()`). */
+  restartTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startTemporalForTest(dir: string): Promise<DevServer> {
+export async function startTemporalForTest(dir: string, port?: number): Promise<DevServer> {
   return startDevServer({
-    port: await freePort(),
+    port: port ?? (await freePort()),
     dbFile: path.join(dir, 'temporal', 'dev.db'),
     logFile: path.join(dir, 'temporal', 'dev.log'),
     namespace: 'default',
@@ -74,15 +76,18 @@ export async function createHarness(name: string, overrides: Record<string, unkn
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
-  return {
+  const harness: Harness = {
     ...facility,
     dir,
     temporal,
     client,
+    async restartTemporal() {
+      harness.temporal = await startTemporalForTest(dir, Number(new URL(`http://${temporal.address}`).port));
+    },
     async stop() {
       await connection.close();
       await facility.db.end();
-      await temporal.stop();
+      await harness.temporal.stop();
       const admin = await mysql.createConnection({ uri: serverUrl(leginondbUrl) });
       await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
       await admin.query(`DROP DATABASE IF EXISTS \`${dbName}_results\``);
@@ -90,6 +95,7 @@ export async function createHarness(name: string, overrides: Record<string, unkn
       if (!process.env.KEEP_TEST_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
 
 export async function waitUntil<T>(

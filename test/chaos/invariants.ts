@@ -1,0 +1,56 @@
+/**
+ * The data-safety invariants, checked after a chaos scenario from the files themselves and each movie's status:
+ * no camera file gone without an identical copy, no buffer copy gone without an identical archive copy, every
+ * movie in a final or clearly parked state, no stray temporary or conflict files.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fingerprintFile } from '../../src/copy.js';
+import type { FileFingerprint, MovieStatus } from '../../src/movie.js';
+import { movieWorkflowId, QUERIES } from '../../src/operatorNames.js';
+import type { Harness } from '../helpers/harness.js';
+
+export interface TrackedMovie {
+  framesName: string;
+  cameraFile: string;
+  /** Taken off the camera file before any fault. */
+  source: FileFingerprint;
+}
+
+const FINAL = new Set(['archived', 'expired', 'parked']);
+
+async function sameContent(file: string | undefined, expected: FileFingerprint): Promise<boolean> {
+  if (!file || !existsSync(file)) return false;
+  const actual = await fingerprintFile(file);
+  return actual.hash === expected.hash && actual.bytes === expected.bytes;
+}
+
+function filesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+export async function checkInvariants(h: Harness, movies: TrackedMovie[]): Promise<string[]> {
+  const violations: string[] = [];
+  for (const movie of movies) {
+    const id = movieWorkflowId('sim-k3', movie.framesName);
+    const status = await h.client.workflow.getHandle(id).query<MovieStatus>(QUERIES.status);
+    if (!FINAL.has(status.stage)) violations.push(`${id}: ended in stage ${status.stage}, not archived, expired or parked`);
+    const buffer = status.buffer?.path;
+    const archive = status.archive?.path;
+    const bufferOk = await sameContent(buffer, movie.source);
+    const archiveOk = await sameContent(archive, movie.source);
+    if (!existsSync(movie.cameraFile) && !bufferOk && !archiveOk) {
+      violations.push(`${id}: camera file gone without an identical buffer or archive copy`);
+    }
+    if (buffer && !existsSync(buffer) && !archiveOk) violations.push(`${id}: buffer copy gone without an identical archive copy`);
+    if (buffer && existsSync(buffer) && !bufferOk) violations.push(`${id}: buffer copy differs from the camera file`);
+    if (archive && existsSync(archive) && status.stage !== 'parked' && !archiveOk) violations.push(`${id}: archive copy differs from the camera file`);
+  }
+  for (const file of [...filesUnder(h.dirs.buffer), ...filesUnder(h.dirs.archive)]) {
+    if (/\.conflict-\d+/.test(file)) violations.push(`a different file was stored beside another: ${file}`);
+  }
+  return violations;
+}
