@@ -8,10 +8,13 @@
  *   bufferctl release <movie...> | --session S | --buffer-host B | --all
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
  *   bufferctl expire <movie...> | --dry-run [--buffer-host B]   expire now, or show what would go and why
+ *   bufferctl reconcile [--session S]   leginondb vs movies vs files: findings with their repairs (report only)
  *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import path from 'node:path';
 import os from 'node:os';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -24,7 +27,8 @@ import {
   type BufferHostRequest,
 } from '../src/bufferHostAdmin.js';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
-import { listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
 import { describeScope, type HoldRecord, type HoldScope } from '../src/holds.js';
@@ -355,6 +359,58 @@ program
         }
       }
     }),
+  );
+
+program
+  .command('reconcile')
+  .option('--session <name>', 'this Leginon session; default: every session with open movies')
+  .description("compare leginondb's images with the movies and their buffer and archive files; report only, with the command that repairs each finding")
+  .action(async (options: { session?: string }) =>
+    withClient(async (client) =>
+      withLeginonDb(async (db) => {
+        const sessions = new Set<string>(options.session ? [options.session] : []);
+        if (!options.session) {
+          for await (const movie of client.workflow.list({ query: movieListQuery({ open: true }) })) {
+            const session = movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.leginonSession);
+            if (session) sessions.add(session);
+          }
+        }
+        let total = 0;
+        for (const session of sessions) {
+          const images = await findSessionFrameImages(db, session);
+          const movies = new Map<string, MovieFacts>();
+          const folders = new Set<string>();
+          for (const image of images) {
+            const workflowId = movieWorkflowId(image.cameraHost, image.framesName);
+            const status = await client.workflow
+              .getHandle(workflowId)
+              .query<MovieStatus>(QUERIES.status)
+              .catch((error) => {
+                if (error instanceof WorkflowNotFoundError) return undefined;
+                throw error;
+              });
+            if (!status) continue;
+            const size = (file?: string) => (file ? statSync(file, { throwIfNoEntry: false })?.size : undefined);
+            for (const file of [status.buffer?.path, status.archive?.path]) if (file) folders.add(path.dirname(file));
+            movies.set(workflowId, {
+              workflowId,
+              stage: status.stage,
+              open: !['expired'].includes(status.stage),
+              bytes: status.camera.bytes,
+              buffer: status.buffer && status.stage !== 'expired' ? { path: status.buffer.path, bytes: size(status.buffer.path) } : undefined,
+              archive: status.archive && { path: status.archive.path, bytes: size(status.archive.path), compressed: status.archive.path.endsWith('.gz') },
+            });
+          }
+          const files = [...folders].flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((f) => path.join(folder, f)) : []));
+          const findings = reconcileSession(images, movies, files, (image) => movieWorkflowId(image.cameraHost, image.framesName));
+          total += findings.length;
+          console.log(`session ${session}: ${images.length} images with saved frames, ${findings.length} findings`);
+          for (const f of findings) console.log(`  ${f.kind.toUpperCase()}  ${f.subject}\n      ${f.detail}\n      repair: ${f.repair}`);
+        }
+        if (sessions.size === 0) console.log('no session to reconcile (name one with --session)');
+        else if (total === 0) console.log('everything matches');
+      }),
+    ),
   );
 
 async function withLeginonDb<T>(run: (db: Db) => Promise<T>): Promise<T> {

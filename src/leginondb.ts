@@ -286,3 +286,29 @@ export async function findImagingRows(db: Db, imageId: number): Promise<ImagingR
     magnification: number(row.magnification),
   };
 }
+
+export interface SessionFrameImage {
+  imageClass: ImageClass;
+  filename: string;
+  framesName: string;
+  cameraHost: string;
+}
+
+/** Every image of a session whose frames were saved (not aligned re-saves): the movies the session should have. */
+export async function findSessionFrameImages(db: Db, sessionName: string): Promise<SessionFrameImage[]> {
+  const sql = IMAGE_CLASSES.map(
+    (imageClass) => `SELECT '${imageClass}' AS imageClass, img.\`filename\` AS filename, cam.\`frames name\` AS framesName, inst.\`hostname\` AS cameraHost
+       FROM \`${imageClass}\` img
+       JOIN \`SessionData\` s ON s.\`DEF_id\` = img.\`REF|SessionData|session\`
+       JOIN \`CameraEMData\` cam ON cam.\`DEF_id\` = img.\`REF|CameraEMData|camera\`
+       JOIN \`InstrumentData\` inst ON inst.\`DEF_id\` = cam.\`REF|InstrumentData|ccdcamera\`
+      WHERE s.\`name\` = ? AND cam.\`frames name\` IS NOT NULL AND cam.\`frames name\` <> '' AND NOT cam.\`align frames\``,
+  ).join(' UNION ALL ');
+  const [rows] = await db.query<mysql.RowDataPacket[]>(sql, IMAGE_CLASSES.map(() => sessionName));
+  return rows.map((row) => ({
+    imageClass: row.imageClass as ImageClass,
+    filename: String(row.filename ?? ''),
+    framesName: String(row.framesName),
+    cameraHost: String(row.cameraHost ?? ''),
+  }));
+}

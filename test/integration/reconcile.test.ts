@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { movieWorkflowId } from '../../src/operatorNames.js';
+import { ROLES } from '../../workers/roles.js';
+import { useHarness, waitForStage } from '../helpers/harness.js';
+
+const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
+
+describe('bufferctl reconcile', () => {
+  const env = useHarness('reconcile', { roles: ROLES, overrides: { expiry: { after: '1h' } } });
+
+  it('reports images without movies, lost archive copies and stray files, each with its repair, and changes nothing', async () => {
+    const kept = await env.h.microscope.acquire({ bytes: 30_000 });
+    const lost = await env.h.microscope.acquire({ bytes: 30_000 });
+    const keptStatus = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', kept.framesName)), ['archived']);
+    const lostStatus = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', lost.framesName)), ['archived']);
+    rmSync(lostStatus.archive!.path);
+    await env.h.microscope.recordImage('20251125_99999901', '25nov25a_never_seen');
+    const stray = path.join(path.dirname(keptStatus.buffer!.path), 'stray_image.frames.tif');
+    writeFileSync(stray, 'not from this session');
+
+    const { stdout } = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'reconcile', '--session', '25nov25a']);
+    assert.match(stdout, /^session 25nov25a: 3 images with saved frames, 3 findings$/m);
+    assert.match(stdout, /MISSING {2}25nov25a_never_seen \(AcquisitionImageData, frames 20251125_99999901 on sim-k3\)\n {6}leginondb has the image but no movie was ever seen for it\n {6}repair: look for 20251125_99999901\.\* on the camera share of sim-k3/);
+    assert.match(stdout, new RegExp(`ARCHIVE-MISSING  ${lost.imageFilename} .*\\n {6}the archive copy .* is gone\\n {6}repair: bufferctl expire movie:sim-k3:${lost.framesName}`));
+    assert.match(stdout, /ORPHAN  .*stray_image\.frames\.tif\n {6}no image of this session has this name/);
+    assert.doesNotMatch(stdout, new RegExp(kept.imageFilename));
+    assert.equal(existsSync(stray), true, 'reconcile only reports');
+    assert.equal(existsSync(lostStatus.archive!.path), false, 'reconcile only reports');
+  });
+});
