@@ -31,7 +31,8 @@ import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type 
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
-import { describeScope, type HoldRecord, type HoldScope } from '../src/holds.js';
+import { describeScope, type HoldScope } from '../src/holds.js';
+import { holdsInForce } from '../src/holdsRegistry.js';
 import {
   ARCHIVE_HOLDS_WORKFLOW_ID,
   ARCHIVE_HOLDS_WORKFLOW_TYPE,
@@ -55,7 +56,7 @@ import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
 import { formatOverview, type HostOverview } from '../src/overview.js';
 import type { TargetHealth } from '../src/storageHealth.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
-import { movieListQuery, temporalListCommand, type MovieFilter } from '../src/visibilityQuery.js';
+import { movieFilterFor, movieListQuery, temporalListCommand, type MovieFilter } from '../src/visibilityQuery.js';
 
 // `bufferctl list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -162,13 +163,7 @@ program
     withClient(async (client, config) => {
       if (!reference) {
         const hosts = await Promise.all(config.bufferHosts.map((host) => hostOverview(client, config, host.name, host.root)));
-        const holds = await client.workflow
-          .getHandle(ARCHIVE_HOLDS_WORKFLOW_ID)
-          .query<HoldRecord[]>(QUERIES.holds)
-          .catch((error) => {
-            if (error instanceof WorkflowNotFoundError) return [];
-            throw error;
-          });
+        const holds = await holdsInForce(client);
         console.log(options.json ? JSON.stringify({ holds, hosts }, null, 2) : formatOverview(hosts, holds, config.temporal.namespace));
         return;
       }
@@ -249,9 +244,8 @@ function holdCommand(name: 'hold' | 'release', description: string) {
                 if (!(error instanceof WorkflowNotFoundError)) throw error;
               });
           }
-          const filter = scope === 'all' ? {} : scope.startsWith('session:') ? { session: options.session } : { bufferHost: options.bufferHost };
           let signalled = 0;
-          for await (const movie of client.workflow.list({ query: movieListQuery({ ...filter, open: true }) })) {
+          for await (const movie of client.workflow.list({ query: movieListQuery({ ...movieFilterFor(scope), open: true }) })) {
             const handle = client.workflow.getHandle(movie.workflowId);
             await (name === 'hold' ? handle.signal(SIGNALS.holdArchive, { scope, ...request }) : handle.signal(SIGNALS.releaseArchive, { scope }));
             signalled++;

@@ -18,17 +18,28 @@ export interface HoldRequest {
   by?: string;
 }
 
+/** A scope taken apart: its kind, and the session or buffer host it names. */
+export type ParsedScope = { kind: 'movie' } | { kind: 'all' } | { kind: 'session'; value: string } | { kind: 'bufferHost'; value: string };
+
+export function parseScope(scope: HoldScope): ParsedScope {
+  if (scope === 'movie') return { kind: 'movie' };
+  if (scope === 'all') return { kind: 'all' };
+  const colon = scope.indexOf(':');
+  return { kind: scope.slice(0, colon) as 'session' | 'bufferHost', value: scope.slice(colon + 1) } as ParsedScope;
+}
+
 /** Whether a hold of this scope covers a movie of this session on this buffer host. */
 export function holdCovers(scope: HoldScope, movie: { session?: string; bufferHost: string }): boolean {
-  if (scope === 'all') return true;
-  if (scope.startsWith('session:')) return movie.session === scope.slice('session:'.length);
-  if (scope.startsWith('bufferHost:')) return movie.bufferHost === scope.slice('bufferHost:'.length);
+  const parsed = parseScope(scope);
+  if (parsed.kind === 'all') return true;
+  if (parsed.kind === 'session') return movie.session === parsed.value;
+  if (parsed.kind === 'bufferHost') return movie.bufferHost === parsed.value;
   return false;
 }
 
 export function describeScope(scope: HoldScope): string {
-  if (scope === 'all') return 'every movie';
-  if (scope === 'movie') return 'this movie';
-  const [kind, value] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1)];
-  return kind === 'session' ? `session ${value}` : `buffer host ${value}`;
+  const parsed = parseScope(scope);
+  if (parsed.kind === 'all') return 'every movie';
+  if (parsed.kind === 'movie') return 'this movie';
+  return `${parsed.kind === 'session' ? 'session' : 'buffer host'} ${parsed.value}`;
 }

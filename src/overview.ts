@@ -3,7 +3,7 @@
  * where, how old the oldest un-archived movie is, how much is at risk, whether the target is up, what holds and
  * pre-processing queues there are, and the query that lists each group. Pure: bufferctl gathers the numbers.
  */
-import { describeScope, type HoldRecord, type HoldScope } from './holds.js';
+import { describeScope, parseScope, type HoldRecord, type HoldScope } from './holds.js';
 import { UNARCHIVED_STAGES, type MovieStage } from './operatorNames.js';
 import { describeHealth, type TargetHealth } from './storageHealth.js';
 import { movieListQuery, temporalListCommand, type MovieFilter } from './visibilityQuery.js';
@@ -22,9 +22,10 @@ export interface HostOverview {
 }
 
 function releaseFlag(scope: HoldScope): string {
-  if (scope === 'all') return '--all';
-  const [kind, value] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1)];
-  return kind === 'session' ? `--session ${value}` : `--buffer-host ${value}`;
+  const parsed = parseScope(scope);
+  if (parsed.kind === 'session') return `--session ${parsed.value}`;
+  if (parsed.kind === 'bufferHost') return `--buffer-host ${parsed.value}`;
+  return `--${parsed.kind}`;
 }
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;

@@ -4,6 +4,7 @@ import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { logger } from './logger.js';
+import { WORKFLOW_TASK_QUEUE } from './operatorNames.js';
 
 export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
@@ -70,4 +71,9 @@ export function installTemporalRuntime(): void {
       error: (m, meta) => forward('ERROR', m, meta),
     },
   });
+}
+
+/** Starts a long-lived workflow of which there is one per id, unless it runs already (every worker asks at start). */
+export async function ensureWorkflowRunning(client: Client, workflowType: string, workflowId: string, args: unknown[]): Promise<void> {
+  await client.workflow.start(workflowType, { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, workflowIdConflictPolicy: 'USE_EXISTING', args });
 }

@@ -2,6 +2,7 @@
  * Temporal visibility queries over movies, built in one place so `bufferctl list` and the queries it prints for
  * `temporal workflow list --query` are always the same text.
  */
+import { parseScope, type HoldScope } from './holds.js';
 import type { PreprocessState } from './preprocess/job.js';
 import { INGEST_WORKFLOW_TYPE, SEARCH_ATTRIBUTES, type MovieStage } from './operatorNames.js';
 
@@ -33,6 +34,14 @@ export function movieListQuery(filter: MovieFilter = {}): string {
   else if (filter.preprocessState) clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} IN (${filter.preprocessState.map(quote).join(', ')})`);
   if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince)}`);
   return clauses.join(' AND ');
+}
+
+/** The open movies a hold of this scope covers (an empty filter for `all`). */
+export function movieFilterFor(scope: HoldScope): MovieFilter {
+  const parsed = parseScope(scope);
+  if (parsed.kind === 'session') return { session: parsed.value };
+  if (parsed.kind === 'bufferHost') return { bufferHost: parsed.value };
+  return {};
 }
 
 /** The same query as an operator would paste it into a shell. */

@@ -6,7 +6,8 @@ import { TargetGate } from '../src/storageHealth.js';
 import { probeStorage } from '../src/storageProbe.js';
 import { logger } from '../src/logger.js';
 import type { Client } from '@temporalio/client';
-import { archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId, WORKFLOW_TASK_QUEUE } from '../src/operatorNames.js';
+import { archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId } from '../src/operatorNames.js';
+import { ensureWorkflowRunning } from '../src/temporal.js';
 import type { StorageHealthInput } from '../workflows/storageHealth.js';
 
 export async function createArchiveWorker(
@@ -43,10 +44,5 @@ export async function startStorageHealth(client: Client, config: Config, bufferH
     intervalMs: durationMs(config.archive.health.interval),
     timeoutMs: durationMs(config.archive.health.timeout),
   };
-  await client.workflow.start(STORAGE_HEALTH_WORKFLOW_TYPE, {
-    taskQueue: WORKFLOW_TASK_QUEUE,
-    workflowId: storageHealthWorkflowId(config.archive.target, bufferHost),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [input],
-  });
+  await ensureWorkflowRunning(client, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId(config.archive.target, bufferHost), [input]);
 }

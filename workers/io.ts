@@ -1,4 +1,4 @@
-/** A buffer host's I/O worker: camera copies, renames and deletions on `io@<bufferHost>`, and hold lookups. */
+/** A buffer host's I/O worker on `io@<bufferHost>`: camera copies, renames and deletions, hold lookups, capacity checks. */
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createCapacityActivities } from '../activities/capacity.js';
@@ -7,7 +7,8 @@ import { createIoActivities } from '../activities/io.js';
 import { durationMs, type BufferHostConfig, type Config } from '../src/config.js';
 import type { Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
-import { BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId, ioTaskQueue, WORKFLOW_TASK_QUEUE } from '../src/operatorNames.js';
+import { BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId, ioTaskQueue } from '../src/operatorNames.js';
+import { ensureWorkflowRunning } from '../src/temporal.js';
 
 export async function createIoWorker(
   connection: NativeConnection,
@@ -16,14 +17,15 @@ export async function createIoWorker(
   db: Db,
   client: Client,
 ): Promise<Worker> {
+  const ioLogger = logger.child({ role: 'io', bufferHost: bufferHost.name });
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: ioTaskQueue(bufferHost.name),
     activities: {
-      ...createIoActivities({ config, bufferHost, db, logger: logger.child({ role: 'io', bufferHost: bufferHost.name }) }),
+      ...createIoActivities({ config, bufferHost, db, logger: ioLogger }),
       ...createHoldActivities({ client }),
-      ...createCapacityActivities({ config, bufferHost, client, logger: logger.child({ role: 'io', bufferHost: bufferHost.name }) }),
+      ...createCapacityActivities({ config, bufferHost, client, logger: ioLogger }),
     },
     // Copies are disk- and network-bound: a few at a time saturate a 10 GbE camera link without thrashing.
     maxConcurrentActivityTaskExecutions: 4,
@@ -32,10 +34,6 @@ export async function createIoWorker(
 
 /** Starts the host's bufferCapacity workflow unless it runs already (every io worker asks). */
 export async function startBufferCapacity(client: Client, config: Config, bufferHost: string): Promise<void> {
-  await client.workflow.start(BUFFER_CAPACITY_WORKFLOW_TYPE, {
-    taskQueue: WORKFLOW_TASK_QUEUE,
-    workflowId: bufferCapacityWorkflowId(bufferHost),
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ bufferHost, intervalMs: durationMs(config.capacity.checkInterval) }],
-  });
+  const input = { bufferHost, intervalMs: durationMs(config.capacity.checkInterval) };
+  await ensureWorkflowRunning(client, BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId(bufferHost), [input]);
 }
