@@ -4,15 +4,16 @@
  */
 import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config.js';
-import { compressionFor, compressVerified, COMPRESSED_SUFFIX } from '../src/compression.js';
-import { copyVerified } from '../src/copy.js';
+import { compressionFor, compressVerified, COMPRESSED_SUFFIX, fingerprintStored } from '../src/compression.js';
+import { copyVerified, SourceDamagedError } from '../src/copy.js';
 import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
 import type { FileFingerprint, PlacedPart } from '../src/movie.js';
 import { applyOwnership } from '../src/ownership.js';
-import { publishPart, type Published } from '../src/publish.js';
+import { FAILURE_TYPES } from '../src/operatorNames.js';
+import { publishPart, setAside, type Published } from '../src/publish.js';
 import type { ProbeResult, TargetGate } from '../src/storageHealth.js';
 import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
 import { syncReferencesToArchive } from './references.js';
@@ -45,19 +46,24 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
      * Copies a movie's buffer copies into the session's archive folder under their Leginon names. The bytes read
      * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
-    async archiveMovie(input: { buffer: PlacedPart[]; bufferDir: string; archiveDir: string; filename: string }) {
-      const health = await gate.check();
-      if (health.state !== 'up') {
-        // Not an attempt against the storage: nothing there is touched until a probe succeeds.
-        throw ApplicationFailure.retryable(
-          `archive target ${config.archive.target} is down since ${health.since}: ${health.lastProbe?.problem}; waiting for a probe to succeed`,
-          'ArchiveTargetDown',
-        );
-      }
+    async archiveMovie(input: {
+      buffer: PlacedPart[];
+      bufferDir: string;
+      archiveDir: string;
+      filename: string;
+      /** Archive copies the expiry check found damaged: set aside (kept) so a good copy can take their name. */
+      damagedArchive?: PlacedPart[];
+    }) {
+      await waitForTarget();
       const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
       const bufferDir = await confineReal(bufferRoot, input.bufferDir).catch(refuseUnsafe);
       const chownEnabled = config.ownership.chown;
       const progress = heartbeatProgress();
+      const warnings: string[] = [];
+      for (const damaged of input.damagedArchive ?? []) {
+        const warning = await setAsideIfDamaged(damaged);
+        if (warning) warnings.push(warning);
+      }
       const archived: Published[] = [];
       let bytesBefore = 0;
       for (const part of input.buffer) {
@@ -69,9 +75,10 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
         const targetSuffix = compression ? `${part.targetSuffix}${COMPRESSED_SUFFIX[compression]}` : part.targetSuffix;
         const onProgress = (n: number) => progress(bytesBefore + n);
         const published = await publishPart(folder, input.filename, { targetSuffix, fingerprint: part.fingerprint }, async (target) => {
-          const outcome = compression
-            ? await compressVerified(bufferPath, target, part.fingerprint, onProgress)
-            : await copyVerified(bufferPath, target, { expected: part.fingerprint, onProgress });
+          const outcome = await (compression
+            ? compressVerified(bufferPath, target, part.fingerprint, onProgress)
+            : copyVerified(bufferPath, target, { expected: part.fingerprint, onProgress })
+          ).catch(reportDamagedBuffer(bufferPath));
           return outcome.kind === 'copied' ? 'done' : outcome.kind;
         });
         bytesBefore += part.fingerprint.bytes;
@@ -83,11 +90,54 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
         if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
         archived.push({ ...published, compression });
       }
-      const warnings = await syncReferencesToArchive(bufferDir, folder);
+      warnings.push(...(await syncReferencesToArchive(bufferDir, folder)));
       logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
       return { parts: archived, warnings, attempt: currentAttempt() };
     },
   };
+
+  /**
+   * Waits in this archive slot, touching nothing on the storage, until a probe finds the target up. The slots
+   * stay taken, so the movies behind this one wait as tasks in their queue, in arrival order, instead of
+   * retrying: after an outage the backlog drains oldest first at `archive.concurrency` copies per host.
+   */
+  async function waitForTarget(): Promise<void> {
+    const context = Context.current();
+    const pauseMs = Math.min(gate.freshForMs, (context.info.heartbeatTimeoutMs ?? 15_000) / 3);
+    for (;;) {
+      const health = await gate.check();
+      if (health.state === 'up') return;
+      const waiting = `archive target ${config.archive.target} is down since ${health.since}: ${health.lastProbe?.problem}; waiting for a probe to succeed`;
+      context.heartbeat({ waiting });
+      // Cancellable (the sleep): a hold placed meanwhile ends the wait.
+      await Promise.race([context.sleep(pauseMs), gate.nextProbe()]);
+    }
+  }
+
+  /** Moves an archive copy that no longer matches aside (never deleting it); a copy that matches again stays. */
+  async function setAsideIfDamaged(damaged: PlacedPart): Promise<string | undefined> {
+    const file = await confineReal(config.archive.root, damaged.path).catch(refuseUnsafe);
+    const now = await fingerprintStored(file, damaged.compression).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    if (!now || (now.hash === damaged.fingerprint.hash && now.bytes === damaged.fingerprint.bytes)) return undefined;
+    const aside = await setAside(file, 'damaged');
+    logger.error({ file, aside, found: now, expected: damaged.fingerprint }, 'archive copy damaged; kept aside and archived again');
+    return `archive copy ${file} was damaged (${now.hash}/${now.bytes} B, expected ${damaged.fingerprint.hash}/${damaged.fingerprint.bytes} B); kept as ${path.basename(aside)} and archived again from the verified buffer copy`;
+  }
+
+  /** A buffer copy that no longer hashes to what came off the camera: no retry can fix it; the workflow decides. */
+  function reportDamagedBuffer(bufferPath: string) {
+    return (error: unknown): never => {
+      if (!(error instanceof SourceDamagedError)) throw error;
+      logger.error({ bufferPath, problem: error.message }, 'buffer copy damaged; not archived');
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPES.bufferCopyDamaged,
+        nonRetryable: true,
+        message: `buffer copy ${bufferPath} is damaged: ${error.message}`,
+      });
+    };
+  }
 }
 
 export type ArchiveActivities = ReturnType<typeof createArchiveActivities>;

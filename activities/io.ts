@@ -3,26 +3,29 @@
  * the buffer disk. Each is thin: paths are checked against the configured roots, the work is done by the pure
  * and engine modules in src/.
  */
-import { readdir, stat, statfs, unlink } from 'node:fs/promises';
+import { readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { fingerprintStored } from '../src/compression.js';
-import { cameraConfig, type BufferHostConfig, type Config } from '../src/config.js';
-import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, sourceIdentity } from '../src/copy.js';
+import { cameraConfig, type BufferHostConfig, type CameraConfig, type Config } from '../src/config.js';
+import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, SourceDamagedError, sourceIdentity } from '../src/copy.js';
 import { confineReal, ensureFolderInside, removeEmptyFolders } from '../src/fsGuards.js';
 import {
   findBufferFramePath,
+  explainUnreachable,
   findEnabledBufferHost,
   findImagesByFramesName,
   insertBufferFramePath,
   type Db,
 } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
+import { isMounted } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart, SourceIdentity } from '../src/movie.js';
 import { leginonMovieFileName, sidecarName } from '../src/names.js';
 import { isInside } from '../src/paths.js';
 import { applyOwnership, parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { publishPart, type Published } from '../src/publish.js';
+import { formatBytes } from '../src/units.js';
 import { chooseImage, planDestination } from '../src/routing.js';
 import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
 import { createReferenceActivities } from './references.js';
@@ -86,19 +89,30 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     const free = fs.bavail * fs.bsize;
     const reserve = config.capacity.reserveGiB * 1024 ** 3;
     if (free - needed < reserve) {
-      const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
       throw ApplicationFailure.retryable(
-        `buffer ${bufferHost.root} is full: ${gib(free)} free, this movie needs ${gib(needed)} and capacity.reserveGiB keeps ${gib(reserve)}; waiting, nothing written, the camera file stays`,
+        `buffer ${bufferHost.root} is full: ${formatBytes(free)} free, this movie needs ${formatBytes(needed)} and capacity.reserveGiB keeps ${formatBytes(reserve)}; waiting, nothing written, the camera file stays`,
         'BufferFull',
       );
     }
+  }
+
+  /** The camera's config, once its share is mounted: an unmounted share would read as "every file gone". */
+  async function mountedCamera(cameraHost: string): Promise<CameraConfig> {
+    const camera = cameraConfig(config, cameraHost);
+    if (!(await isMounted(camera.root, camera.markerFile))) {
+      throw ApplicationFailure.retryable(
+        `camera share ${camera.root} is not mounted (${camera.markerFile} is missing); waiting, nothing is taken from it or deleted on it`,
+        'CameraShareDown',
+      );
+    }
+    return camera;
   }
 
   return {
     ...createReferenceActivities({ config, bufferRoot: bufferHost.root, db, logger }),
     /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
     async copyFromCamera(input: { cameraHost: string; fileName: string; framesName: string; suffix: string }) {
-      const camera = cameraConfig(config, input.cameraHost);
+      const camera = await mountedCamera(input.cameraHost);
       await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
       const parts = await listParts(camera.root, input.fileName, input.suffix, input.framesName);
       const staging = await ensureFolderInside(bufferHost.root, stagingFolder(bufferHost.root, input.cameraHost));
@@ -112,7 +126,13 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await ensureFolderInside(bufferHost.root, path.dirname(stagedPath));
         // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
         await unlink(stagedPath).catch(() => undefined);
-        const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: (n) => progress(bytesBefore + n) });
+        const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: (n) => progress(bytesBefore + n) }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOSPC') throw error;
+          throw ApplicationFailure.retryable(
+            `buffer ${bufferHost.root} filled up during the copy (other writes took the room); the partial copy was removed, the camera file stays; waiting`,
+            'BufferFull',
+          );
+        });
         bytesBefore += outcome.fingerprint.bytes;
         copied.push({ ...part, sourcePath, stagedPath, fingerprint: outcome.fingerprint, identity: outcome.source });
         logger.info({ sourcePath, stagedPath, ...outcome.fingerprint }, 'copied from camera and verified');
@@ -127,7 +147,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       suffix: string;
       lookBackDays: number;
     }): Promise<LeginonLookup> {
-      const matches = await findImagesByFramesName(db, input.framesName, input.cameraHost, input.lookBackDays);
+      const matches = await findImagesByFramesName(db, input.framesName, input.cameraHost, input.lookBackDays).catch(
+        explainUnreachable(config.leginondb.url),
+      );
       const choice = chooseImage(matches, config.leginon.destinationHead);
       const where = `frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`;
       if (choice.kind === 'none') {
@@ -220,7 +242,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * safe only because its verified copy stays in the buffer's staging folder.
      */
     async setAsideUnknownMovie(input: { cameraHost: string; parts: CopiedPart[] }) {
-      const camera = cameraConfig(config, input.cameraHost);
+      const camera = await mountedCamera(input.cameraHost);
       const sources = await Promise.all(input.parts.map((p) => confineReal(camera.root, p.sourcePath).catch(refuseUnsafe)));
       if (config.leginon.unknownFiles === 'delete') {
         // Deleting is safe only while the staged copy still holds exactly what the unchanged camera file holds.
@@ -260,7 +282,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * file that changed since it was copied is a different file: it is left alone and reported.
      */
     async freeCamera(input: { cameraHost: string; parts: { sourcePath: string; identity: SourceIdentity }[]; placed: PlacedPart[] }) {
-      const camera = cameraConfig(config, input.cameraHost);
+      const camera = await mountedCamera(input.cameraHost);
       const changed: string[] = [];
       for (const placed of input.placed) {
         const buffered = await stat(placed.path);
@@ -285,6 +307,34 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       return { freed: changed.length === 0, warnings: changed, attempt: currentAttempt() };
     },
 
+    /**
+     * Replaces a damaged buffer copy with a fresh verified copy of the camera file, which must still be the file
+     * that was first copied (same size, mtime and hash); parts whose buffer copy is intact are left alone.
+     */
+    async restoreBufferCopy(input: { cameraHost: string; parts: CopiedPart[]; placed: PlacedPart[] }) {
+      const camera = await mountedCamera(input.cameraHost);
+      const restored: string[] = [];
+      for (const part of input.parts) {
+        const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix)!;
+        const bufferPath = await confineReal(bufferHost.root, placed.path).catch(refuseUnsafe);
+        const now = await fingerprintFile(bufferPath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        if (now && now.hash === part.fingerprint.hash && now.bytes === part.fingerprint.bytes) continue;
+        const sourcePath = await confineReal(camera.root, part.sourcePath).catch(refuseUnsafe);
+        const fresh = path.join(path.dirname(bufferPath), `.${path.basename(bufferPath)}.restored`);
+        await unlink(fresh).catch(ignoreMissing);
+        await copyVerified(sourcePath, fresh, { expected: part.fingerprint, onProgress: heartbeatProgress() }).catch((error: unknown) => {
+          if (!(error instanceof SourceDamagedError)) throw error;
+          const problem = `cannot restore ${bufferPath}: the camera file no longer holds this movie's bytes (${error.message})`;
+          throw ApplicationFailure.nonRetryable(problem, 'CameraFileChanged');
+        });
+        // Replacing is safe here: the file replaced is this movie's own copy, proven not to hold its bytes.
+        await rename(fresh, bufferPath);
+        restored.push(bufferPath);
+      }
+      logger.warn({ restored }, 'damaged buffer copy replaced by a verified copy of the camera file');
+      return { restored, attempt: currentAttempt() };
+    },
+
     /** Deletes the buffer copies only after every archive copy is read back in full and matches. */
     async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
       for (const archived of input.archive) {
@@ -292,9 +342,11 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         const now = await fingerprintStored(archivePath, archived.compression).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
         if (!now) return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
         if (now.hash !== archived.fingerprint.hash || now.bytes !== archived.fingerprint.bytes) {
+          logger.error({ archivePath, found: now, expected: archived.fingerprint }, 'archive copy damaged; buffer copy kept');
           return {
             deleted: false,
             detail: `archive copy ${archivePath} differs (${now.hash}/${now.bytes} B, expected ${archived.fingerprint.hash}/${archived.fingerprint.bytes} B)`,
+            damaged: archived,
             attempt: currentAttempt(),
           };
         }

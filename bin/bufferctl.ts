@@ -8,7 +8,7 @@
  *   bufferctl release <movie...> | --session S | --buffer-host B | --all
  *   bufferctl retry <movie...>      try parked movies again after fixing what parked them
  *   bufferctl expire <movie...> | --dry-run [--buffer-host B]   expire now, or show what would go and why
- *   bufferctl reconcile [--session S]   leginondb vs movies vs files: findings with their repairs (report only)
+ *   bufferctl reconcile [--session S] [--hashes]   leginondb vs movies vs files: findings with repairs (report only)
  *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
@@ -16,7 +16,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { decodePendingActivityState, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Command, Option } from 'commander';
 import {
@@ -28,6 +28,7 @@ import {
 } from '../src/bufferHostAdmin.js';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { fingerprintStored } from '../src/compression.js';
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
 import { classifyCameraEntry } from '../src/names.js';
@@ -56,6 +57,7 @@ import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
 import { formatOverview, type HostOverview } from '../src/overview.js';
 import type { TargetHealth } from '../src/storageHealth.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
+import { formatBytes } from '../src/units.js';
 import { movieFilterFor, movieListQuery, temporalListCommand, type MovieFilter } from '../src/visibilityQuery.js';
 
 // `bufferctl list | head` closes the pipe early: that is not an error.
@@ -104,12 +106,14 @@ async function pendingActivities(client: Client, workflowId: string): Promise<Pe
   const description = await client.workflow.getHandle(workflowId).describe();
   return (description.raw.pendingActivities ?? []).map((activity) => {
     const details = activity.heartbeatDetails?.payloads?.[0];
-    const progress = details ? (defaultPayloadConverter.fromPayload(details) as { bytesDone?: number }) : undefined;
+    const progress = details ? (defaultPayloadConverter.fromPayload(details) as { bytesDone?: number; waiting?: string }) : undefined;
     return {
       activityType: activity.activityType?.name ?? '?',
       attempt: activity.attempt ?? 1,
+      queued: decodePendingActivityState(activity.state) === 'SCHEDULED',
       lastFailure: activity.lastFailure?.message ?? undefined,
       bytesDone: progress?.bytesDone,
+      waiting: progress?.waiting,
     };
   });
 }
@@ -338,8 +342,8 @@ program
           console.log(`  ${describeUsage(plan, marks)}`);
           if (plan.aboveHigh) {
             const action = config.capacity.expireEarly ? 'would expire early' : 'would expire early if capacity.expireEarly were on';
-            console.log(`  ${action}, oldest first, to get under ${(marks.low * 100).toFixed(0)}% (${(plan.bytesToFree / 1024 ** 3).toFixed(1)} GiB):`);
-            for (const movie of plan.expire) console.log(`    ${movie.workflowId}  arrived ${movie.startTime.toISOString()}  ${(movie.bytes / 1024 ** 2).toFixed(0)} MiB`);
+            console.log(`  ${action}, oldest first, to get under ${(marks.low * 100).toFixed(0)}% (${formatBytes(plan.bytesToFree)}):`);
+            for (const movie of plan.expire) console.log(`    ${movie.workflowId}  arrived ${movie.startTime.toISOString()}  ${formatBytes(movie.bytes)}`);
             if (plan.bytesFreed < plan.bytesToFree) console.log('    (not enough is archived yet: un-archived movies are never expired)');
           }
         }
@@ -358,8 +362,9 @@ program
 program
   .command('reconcile')
   .option('--session <name>', 'this Leginon session; default: every session with open movies')
+  .option('--hashes', "also read every buffer and archive copy in full and compare its content hash with the camera file's (slow: reads the session's data)")
   .description("compare leginondb's images with the movies and their buffer and archive files; report only, with the command that repairs each finding")
-  .action(async (options: { session?: string }) =>
+  .action(async (options: { session?: string; hashes?: boolean }) =>
     withClient(async (client) =>
       withLeginonDb(async (db) => {
         const sessions = new Set<string>(options.session ? [options.session] : []);
@@ -384,15 +389,21 @@ program
                 throw error;
               });
             if (!status) continue;
-            const size = (file?: string) => (file ? statSync(file, { throwIfNoEntry: false })?.size : undefined);
+            const copyFacts = async (file: string) => {
+              const bytes = statSync(file, { throwIfNoEntry: false })?.size;
+              const compressed = file.endsWith('.gz');
+              const hash = options.hashes && bytes !== undefined ? (await fingerprintStored(file, compressed ? 'gzip' : undefined)).hash : undefined;
+              return { path: file, bytes, hash, compressed };
+            };
             for (const file of [status.buffer?.path, status.archive?.path]) if (file) folders.add(path.dirname(file));
             movies.set(workflowId, {
               workflowId,
               stage: status.stage,
               open: !['expired'].includes(status.stage),
               bytes: status.camera.bytes,
-              buffer: status.buffer && status.stage !== 'expired' ? { path: status.buffer.path, bytes: size(status.buffer.path) } : undefined,
-              archive: status.archive && { path: status.archive.path, bytes: size(status.archive.path), compressed: status.archive.path.endsWith('.gz') },
+              hash: status.fingerprint?.hash,
+              buffer: status.buffer && status.stage !== 'expired' ? await copyFacts(status.buffer.path) : undefined,
+              archive: status.archive && (await copyFacts(status.archive.path)),
             });
           }
           const files = [...folders].flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((f) => path.join(folder, f)) : []));

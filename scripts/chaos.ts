@@ -2,7 +2,7 @@
  * `npm run chaos`: every chaos scenario (test/chaos/scenarios.ts) on a real dev server, MariaDB, worker
  * processes and files, then a table: scenario, movies, faults injected, invariant violations (must be 0), time to
  * recover. Exits 1 on any violation. CHAOS_MOVIES (default 8), CHAOS_MOVIE_MB (20), CHAOS_KILLS (20),
- * CHAOS_OUTAGE_S (20). The CI runs a short form (test/integration/chaos.test.ts).
+ * CHAOS_OUTAGE_S (20); CHAOS_ONLY=bitFlips,workerKills runs some. The CI runs a short form (test/integration/chaos.test.ts).
  */
 import { ensureMariaDb } from '../src/mariadb.js';
 import { ensureTemporalCli } from '../src/temporalDevServer.js';
@@ -18,7 +18,8 @@ const size = {
 await ensureTemporalCli();
 await ensureMariaDb(TEST_MARIADB);
 const results: ScenarioResult[] = [];
-for (const [name, scenario] of Object.entries(SCENARIOS)) {
+const only = process.env.CHAOS_ONLY?.split(',');
+for (const [name, scenario] of Object.entries(SCENARIOS).filter(([name]) => !only || only.includes(name))) {
   console.log(`running ${name} ...`);
   results.push(await scenario(size));
 }

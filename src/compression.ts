@@ -9,7 +9,7 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { xxh3 } from '@node-rs/xxhash';
-import { defaultTempPath, fingerprintFile, hex, publish, VerificationError, type CopyOutcome } from './copy.js';
+import { defaultTempPath, fingerprintFile, hex, publish, SourceDamagedError, VerificationError, type CopyOutcome } from './copy.js';
 import type { FileFingerprint } from './movie.js';
 
 export type Compression = 'gzip';
@@ -67,7 +67,8 @@ export async function compressVerified(
     const [original, readBack] = [read.result(), await fingerprintDecompressed(tempPath)];
     for (const [what, seen] of [['read', original], ['decompressed read-back', readBack]] as const) {
       if (seen.hash !== expected.hash || seen.bytes !== expected.bytes) {
-        throw new VerificationError(`${what} of ${source} gave ${seen.hash}/${seen.bytes} B, expected ${expected.hash}/${expected.bytes} B`);
+        const message = `${what} of ${source} gave ${seen.hash}/${seen.bytes} B, expected ${expected.hash}/${expected.bytes} B`;
+        throw what === 'read' ? new SourceDamagedError(message) : new VerificationError(message);
       }
     }
   } catch (error) {

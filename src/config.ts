@@ -119,6 +119,12 @@ export const ConfigSchema = z
            * and nothing is taken from it or decided about it (an unmounted share looks empty).
            */
           markerFile: z.string().regex(/^[^/]+$/, { message: 'expected a file name in the share root' }).optional(),
+          /**
+           * When camera files are deleted: once their buffer copy is verified ('copied', the default: the camera
+           * disk is small), or once the archive copy is too ('archived': a buffer copy found damaged before it
+           * was archived is then copied again from the camera).
+           */
+          freeAfter: z.enum(['copied', 'archived']).default('copied'),
         }),
       )
       .min(1),
@@ -133,6 +139,11 @@ export const ConfigSchema = z
        * it the target counts as down, so an empty mount point is never written to.
        */
       markerFile: z.string().regex(/^[^/]+(\/[^/]+)*$/, { message: 'expected a path relative to archive.root' }).optional(),
+      /**
+       * Archive copies at once per buffer host: the rate a backlog drains at after an outage. Copies off the camera
+       * have their own queue and slots, so a drain never holds up new movies.
+       */
+      concurrency: z.number().int().min(1).default(2),
       health: z
         .strictObject({
           /** How often each buffer host probes the target (write, fsync, read back, free space). */
@@ -217,6 +228,11 @@ export const ConfigSchema = z
       .strictObject({
         /** A copy that reports no progress for this long is presumed dead (worker crash) and retried. */
         heartbeatTimeout: duration('60s'),
+        /**
+         * Cap on the backoff between retries of camera, buffer and leginondb steps (a dead database, a full disk):
+         * once the fault is fixed, movies go on within this long.
+         */
+        maximumRetryInterval: duration('1m'),
       })
       .prefault({}),
   })

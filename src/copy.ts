@@ -47,6 +47,14 @@ export class VerificationError extends Error {
   }
 }
 
+/** The source itself does not hold the expected bytes (a buffer copy that rotted), as opposed to a bad write. */
+export class SourceDamagedError extends VerificationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceDamagedError';
+  }
+}
+
 export const hex = (value: bigint) => value.toString(16).padStart(16, '0');
 
 /**
@@ -122,7 +130,11 @@ async function streamAndHash(source: FileHandle, target: FileHandle, onProgress?
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hasher.update(chunk);
-      writes[slot] = writeFully(target, chunk, position);
+      const write = writeFully(target, chunk, position);
+      // A failed write (ENOSPC) must not count as unhandled while the loop awaits another slot: the process would
+      // die. Its error still surfaces where this slot is awaited next.
+      write.catch(() => undefined);
+      writes[slot] = write;
       position += bytesRead;
     }
     await Promise.all(writes);
@@ -164,13 +176,12 @@ export async function copyVerified(source: string, destination: string, options:
       if (after.bytes !== sourceIdentity.bytes || after.mtimeMs !== sourceIdentity.mtimeMs || written.bytes !== after.bytes) {
         throw new SourceChangedError(source, sourceIdentity, after);
       }
-      const mismatch =
-        readBack.hash !== written.hash || readBack.bytes !== written.bytes
-          ? `read-back of ${tempPath} gave ${readBack.hash}/${readBack.bytes} B, written ${written.hash}/${written.bytes} B`
-          : options.expected && (options.expected.hash !== written.hash || options.expected.bytes !== written.bytes)
-            ? `${source} holds ${written.hash}/${written.bytes} B, expected ${options.expected.hash}/${options.expected.bytes} B`
-            : undefined;
-      if (mismatch) throw new VerificationError(mismatch);
+      if (readBack.hash !== written.hash || readBack.bytes !== written.bytes) {
+        throw new VerificationError(`read-back of ${tempPath} gave ${readBack.hash}/${readBack.bytes} B, written ${written.hash}/${written.bytes} B`);
+      }
+      if (options.expected && (options.expected.hash !== written.hash || options.expected.bytes !== written.bytes)) {
+        throw new SourceDamagedError(`${source} holds ${written.hash}/${written.bytes} B, expected ${options.expected.hash}/${options.expected.bytes} B`);
+      }
     } finally {
       await target.close();
     }

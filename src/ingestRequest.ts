@@ -37,7 +37,7 @@ export function ingestRequest(config: Config, camera: CameraConfig, fileName: st
         fileName,
         framesName: entry.movie.framesName,
         suffix: entry.movie.suffix,
-        settings: movieSettings(config),
+        settings: movieSettings(config, camera),
       },
     ],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

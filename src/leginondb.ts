@@ -47,6 +47,22 @@ export function openLeginonDb(url: string): Db {
   });
 }
 
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST']);
+
+/**
+ * Turns "cannot reach the database" into a message an operator reads at a glance in `bufferctl status` and the
+ * Web UI; the step is retried, and no decision (e.g. "this movie has no row") is taken without the database.
+ */
+export function explainUnreachable(url: string): (error: unknown) => never {
+  return (error) => {
+    const code = (error as { code?: string } | undefined)?.code;
+    if (code && UNREACHABLE.has(code)) {
+      throw new Error(`leginondb at ${new URL(url).host} is unreachable (${code}); waiting for it, nothing is decided without it`);
+    }
+    throw error;
+  };
+}
+
 const imageQuery = (imageClass: ImageClass) => `
   SELECT '${imageClass}' AS imageClass, img.\`DEF_id\` AS imageId, img.\`filename\` AS filename,
          cam.\`align frames\` AS alignFrames, inst.\`DEF_id\` AS cameraInstrumentId,

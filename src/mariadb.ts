@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import mysql from 'mysql2/promise';
 
-const MARIADBD = '/usr/sbin/mariadbd';
+export const MARIADBD = '/usr/sbin/mariadbd';
 
-async function canConnect(url: string): Promise<boolean> {
+export async function canConnect(url: string): Promise<boolean> {
   try {
     const connection = await mysql.createConnection({ uri: url, connectTimeout: 3000 });
     await connection.end();

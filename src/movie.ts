@@ -54,6 +54,10 @@ export interface MovieSettings {
   heartbeatTimeoutMs: number;
   archiveInitialIntervalMs: number;
   archiveMaximumIntervalMs: number;
+  /** Absent in movies started before the setting existed: 1 minute. */
+  retryMaximumIntervalMs?: number;
+  /** Absent in movies started before the setting existed: they free the camera once copied. */
+  freeCameraAfter?: 'copied' | 'archived';
   /** Absent when both engines are "none". */
   preprocess?: PreprocessSettings;
 }

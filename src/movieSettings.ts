@@ -1,4 +1,4 @@
-import { durationMs, preprocessingEnabled, type Config } from './config.js';
+import { durationMs, preprocessingEnabled, type CameraConfig, type Config } from './config.js';
 import type { MovieSettings } from './movie.js';
 import type { PreprocessSettings } from './preprocess/job.js';
 
@@ -9,15 +9,17 @@ function preprocessSettings(config: Config): PreprocessSettings | undefined {
 }
 
 /** The config values a movie's workflow needs, fixed at its start so its history shows what it ran with. */
-export function movieSettings(config: Config): MovieSettings {
+export function movieSettings(config: Config, camera: CameraConfig): MovieSettings {
   return {
     lookBackDays: config.leginon.lookBackDays,
     leginonGraceMs: durationMs(config.leginon.grace),
     leginonLookupIntervalMs: durationMs(config.leginon.lookupInterval),
     expiryAfterMs: durationMs(config.expiry.after),
     heartbeatTimeoutMs: durationMs(config.activities.heartbeatTimeout),
+    retryMaximumIntervalMs: durationMs(config.activities.maximumRetryInterval),
     archiveInitialIntervalMs: durationMs(config.archiveRetry.initialInterval),
     archiveMaximumIntervalMs: durationMs(config.archiveRetry.maximumInterval),
+    freeCameraAfter: camera.freeAfter,
     preprocess: preprocessSettings(config),
   };
 }

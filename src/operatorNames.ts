@@ -24,6 +24,14 @@ export function archiveTaskQueue(target: string, bufferHost: string): string {
 }
 
 /**
+ * The target's health probes have a queue of their own on the same archive worker: copies waiting out an outage
+ * hold every archive slot, and the probe that ends the outage must still get through.
+ */
+export function archiveProbeTaskQueue(target: string, bufferHost: string): string {
+  return `archive-probe-${target}@${bufferHost}`;
+}
+
+/**
  * Pre-processing jobs run on the buffer host that holds the movie. One queue per device kind: every GPU of the
  * host polls the GPU queue with a single slot (a free GPU takes the next job; no GPU ever runs two), and CPU
  * engines share the host's CPU slots.
@@ -73,6 +81,12 @@ export const SIGNALS = {
   expireEarly: 'expireEarly',
   /** Run pre-processing again (optionally with other engines); outputs go to a new run folder. */
   reprocess: 'reprocess',
+} as const;
+
+/** Failure types an operator meets in the Web UI; the workflow acts on them. */
+export const FAILURE_TYPES = {
+  /** A buffer copy no longer holds the bytes that came off the camera (caught while archiving it). */
+  bufferCopyDamaged: 'BufferCopyDamaged',
 } as const;
 
 export const QUERIES = {

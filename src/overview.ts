@@ -7,6 +7,7 @@ import { describeScope, parseScope, type HoldRecord, type HoldScope } from './ho
 import { UNARCHIVED_STAGES, type MovieStage } from './operatorNames.js';
 import { describeHealth, type TargetHealth } from './storageHealth.js';
 import { movieListQuery, temporalListCommand, type MovieFilter } from './visibilityQuery.js';
+import { formatBytes } from './units.js';
 
 export interface HostOverview {
   bufferHost: string;
@@ -28,8 +29,6 @@ function releaseFlag(scope: HoldScope): string {
   return `--${parsed.kind}`;
 }
 
-const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-
 function age(since: Date, now: Date): string {
   const minutes = Math.floor((now.getTime() - since.getTime()) / 60_000);
   if (minutes < 120) return `${minutes} min`;
@@ -50,7 +49,7 @@ export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], names
       lines.push(
         'unavailable' in host.bufferSpace
           ? `  buffer     free space unknown (${host.bufferSpace.unavailable})`
-          : `  buffer     ${gib(host.bufferSpace.freeBytes)} free of ${gib(host.bufferSpace.totalBytes)}`,
+          : `  buffer     ${formatBytes(host.bufferSpace.freeBytes)} free of ${formatBytes(host.bufferSpace.totalBytes)}`,
       );
     }
     if (host.capacity) {
@@ -65,7 +64,7 @@ export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], names
     const { unarchived } = host;
     if (unarchived.oldest) {
       lines.push(
-        `  backlog    ${unarchived.movies} movies not yet archived, ${gib(unarchived.bytes)}; oldest ${unarchived.oldest.workflowId} (${unarchived.oldest.stage}, ${age(unarchived.oldest.startTime, now)} old)`,
+        `  backlog    ${unarchived.movies} movies not yet archived, ${formatBytes(unarchived.bytes)}; oldest ${unarchived.oldest.workflowId} (${unarchived.oldest.stage}, ${age(unarchived.oldest.startTime, now)} old)`,
       );
     } else {
       lines.push('  backlog    every open movie is archived');

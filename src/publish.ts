@@ -2,8 +2,9 @@
  * Publishing a movie's parts under their Leginon names without ever replacing a different file: each part goes
  * to `<base><suffix>`, or, when other content holds that name, to the first free `<base>.conflict-N<suffix>`.
  */
-import { mkdir } from 'node:fs/promises';
+import { link, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDirectory } from './copy.js';
 import type { FileFingerprint, PlacedPart } from './movie.js';
 import { partName } from './names.js';
 
@@ -29,5 +30,24 @@ export async function publishPart(
     if (outcome !== 'destination-differs') {
       return { targetSuffix: part.targetSuffix, path: target, fingerprint: part.fingerprint, outcome, conflict };
     }
+  }
+}
+
+/**
+ * Moves a file aside to the first free `<file>.<label>-N` without replacing anything (e.g. an archive copy found
+ * damaged, kept as evidence while a good copy takes its name); returns where it went.
+ */
+export async function setAside(file: string, label: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const aside = `${file}.${label}-${n}`;
+    try {
+      await link(file, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    await unlink(file);
+    await fsyncDirectory(path.dirname(file));
+    return aside;
   }
 }

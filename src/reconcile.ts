@@ -10,17 +10,27 @@ export interface MovieFacts {
   stage?: string;
   open?: boolean;
   bytes?: number;
-  buffer?: { path: string; bytes?: number };
-  archive?: { path: string; bytes?: number; compressed?: boolean };
+  /** The content hash taken off the camera. */
+  hash?: string;
+  /** `hash`: of the copy's content, when `reconcile --hashes` read it. */
+  buffer?: { path: string; bytes?: number; hash?: string };
+  archive?: { path: string; bytes?: number; hash?: string; compressed?: boolean };
 }
 
-export type FindingKind = 'missing' | 'parked' | 'held' | 'archive-missing' | 'size-mismatch' | 'orphan' | 'duplicate';
+export type FindingKind = 'missing' | 'parked' | 'held' | 'archive-missing' | 'size-mismatch' | 'hash-mismatch' | 'orphan' | 'duplicate' | 'damaged';
 
 export interface Finding {
   kind: FindingKind;
   subject: string;
   detail: string;
   repair: string;
+}
+
+function repairOf(copy: 'buffer' | 'archive', facts: MovieFacts): string {
+  if (!facts.open) return 'compare with backup by hand';
+  return copy === 'archive'
+    ? `bufferctl expire ${facts.workflowId} (expiry re-verifies the archive copy, sets a damaged one aside and archives again)`
+    : `nothing to run: archiving re-hashes the buffer copy and parks ${facts.workflowId} (or copies it again from the camera) if it is damaged; once archived, expiry just removes it`;
 }
 
 export function reconcileSession(
@@ -57,20 +67,24 @@ export function reconcileSession(
     }
     for (const copy of [facts.buffer, facts.archive]) {
       if (!copy || copy.bytes === undefined || facts.bytes === undefined) continue;
-      if (copy === facts.archive && facts.archive?.compressed) continue;
-      if (copy.bytes !== facts.bytes) {
-        findings.push({
-          kind: 'size-mismatch',
-          subject,
-          detail: `${copy.path} has ${copy.bytes} B, the camera file had ${facts.bytes} B`,
-          repair: facts.open ? `bufferctl expire ${facts.workflowId} (re-verifies the archive copy against the hash and archives again)` : 'compare with backup by hand',
-        });
-      }
+      const sizeDiffers = copy.bytes !== facts.bytes && !(copy === facts.archive && facts.archive?.compressed);
+      const hashDiffers = !sizeDiffers && copy.hash !== undefined && facts.hash !== undefined && copy.hash !== facts.hash;
+      if (!sizeDiffers && !hashDiffers) continue;
+      findings.push({
+        kind: sizeDiffers ? 'size-mismatch' : 'hash-mismatch',
+        subject,
+        detail: sizeDiffers ? `${copy.path} has ${copy.bytes} B, the camera file had ${facts.bytes} B` : `${copy.path} hashes to ${copy.hash}, the camera file to ${facts.hash}`,
+        repair: repairOf(copy === facts.archive ? 'archive' : 'buffer', facts),
+      });
     }
   }
   const imageNames = new Set(images.map((i) => i.filename));
   for (const file of folderFiles) {
     const base = file.split('/').at(-1)!;
+    if (/\.damaged-\d+$/.test(base)) {
+      findings.push({ kind: 'damaged', subject: file, detail: 'an archive copy found damaged and set aside; a good copy was archived under its name', repair: 'keep it for the storage vendor, or remove it by hand' });
+      continue;
+    }
     if (/\.conflict-\d+\./.test(base)) {
       findings.push({ kind: 'duplicate', subject: file, detail: 'a different file already had this movie\'s name; both were kept', repair: 'compare the two files and keep the right one by hand' });
       continue;

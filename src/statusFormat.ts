@@ -2,16 +2,19 @@
 import { describeScope } from './holds.js';
 import type { MovieStatus } from './movie.js';
 import type { PreprocessStatus } from './preprocess/job.js';
+import { formatBytes } from './units.js';
 
 export interface PendingActivity {
   activityType: string;
   attempt: number;
+  /** Scheduled, not started: behind other movies for a worker slot (e.g. an archive backlog). */
+  queued?: boolean;
   lastFailure?: string;
   /** Last heartbeat's progress, when the activity reports one. */
   bytesDone?: number;
+  /** What a started activity waits for, when it reports it (an archive copy waiting out an outage). */
+  waiting?: string;
 }
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 export function formatMovieStatus(workflowId: string, status: MovieStatus, pending: PendingActivity[] = []): string {
   const lines = [`${workflowId}`, `  stage      ${status.stage}${status.detail ? ` — ${status.detail}` : ''}`];
@@ -29,14 +32,19 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
     const { norm, dark, defectPlan } = status.references;
     lines.push(`  references norm ${norm ?? '-'}, dark ${dark ?? '-'}, defect plan ${defectPlan ?? '-'}`);
   }
-  if (status.fingerprint) lines.push(`  content    ${mib(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
+  if (status.fingerprint) lines.push(`  content    ${formatBytes(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
   if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);
   if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${status.archive.path}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);
   if (status.expiresAt) lines.push(`  expires    ${status.expiresAt}`);
   if (status.preprocess) lines.push(`  preprocess ${describePreprocess(status.preprocess)}`);
   for (const p of pending) {
-    const progress = p.bytesDone !== undefined ? `, ${mib(p.bytesDone)} done` : '';
-    lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
+    if (p.queued && p.attempt === 1) {
+      lines.push(`  queued     ${p.activityType}, behind other movies for a free worker slot`);
+      continue;
+    }
+    const progress = p.bytesDone !== undefined ? `, ${formatBytes(p.bytesDone)} done` : '';
+    const waiting = p.waiting ? `, waiting: ${p.waiting}` : '';
+    lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${waiting}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
   }
   if (status.lastError) lines.push(`  last error ${status.lastError.stage} at ${status.lastError.at}: ${status.lastError.message}`);
   for (const warning of status.warnings) lines.push(`  WARNING    ${warning}`);

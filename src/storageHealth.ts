@@ -3,6 +3,7 @@
  * is down, a movie's archive attempt fails at once without touching the storage, and only the probe (at most one
  * per interval per host) goes near it. Pure; the probe itself is an activity.
  */
+import { formatBytes } from './units.js';
 
 export interface ProbeResult {
   at: string;
@@ -38,7 +39,7 @@ export function recordProbe(health: TargetHealth, probe: ProbeResult): TargetHea
 export function describeHealth(target: string, health: TargetHealth): string {
   if (health.state === 'unknown') return `${target}: not probed yet`;
   const last = health.lastProbe!;
-  const free = last.freeBytes !== undefined ? `, ${(last.freeBytes / 1024 ** 3).toFixed(0)} GiB free` : '';
+  const free = last.freeBytes !== undefined ? `, ${formatBytes(last.freeBytes)} free` : '';
   const detail = health.state === 'down' ? `: ${last.problem}` : `${free}, probe ${last.responseMs} ms`;
   return `${target} ${health.state.toUpperCase()} since ${health.since}${detail} (${health.failedProbes} of ${health.probes} probes failed)`;
 }
@@ -50,10 +51,12 @@ export function describeHealth(target: string, health: TargetHealth): string {
 export class TargetGate {
   private health: TargetHealth = INITIAL_HEALTH;
   private probing?: Promise<TargetHealth>;
+  private waitingForProbe: (() => void)[] = [];
 
   constructor(
     private readonly probe: () => Promise<ProbeResult>,
-    private readonly freshForMs: number,
+    /** How long a probe result stands; also how often copies waiting for the target look again. */
+    readonly freshForMs: number,
   ) {}
 
   current(): TargetHealth {
@@ -63,9 +66,20 @@ export class TargetGate {
   /** Probes now (the scheduled probe); concurrent callers share one probe. */
   async probeNow(): Promise<TargetHealth> {
     this.probing ??= this.probe()
-      .then((result) => (this.health = recordProbe(this.health, result)))
+      .then((result) => {
+        this.health = recordProbe(this.health, result);
+        const waiting = this.waitingForProbe;
+        this.waitingForProbe = [];
+        for (const wake of waiting) wake();
+        return this.health;
+      })
       .finally(() => (this.probing = undefined));
     return this.probing;
+  }
+
+  /** Resolves at the next probe's result, so copies waiting for the target go the moment it is back. */
+  nextProbe(): Promise<void> {
+    return new Promise((resolve) => this.waitingForProbe.push(resolve));
   }
 
   /** The target's health, probing first if the last probe is older than the interval allows. */

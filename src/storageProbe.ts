@@ -4,9 +4,11 @@
  * target whose marker is missing (an unmounted mount point looks writable).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, statfs } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import { isMounted } from './mounts.js';
 import type { ProbeResult } from './storageHealth.js';
+import { formatBytes } from './units.js';
 
 export const PROBE_FOLDER = '.cryo-buffer-health';
 
@@ -20,12 +22,8 @@ export interface ProbeTarget {
 }
 
 async function probeOnce(target: ProbeTarget): Promise<{ problem?: string; freeBytes?: number }> {
-  if (target.markerFile) {
-    try {
-      await stat(path.join(target.root, target.markerFile));
-    } catch {
-      return { problem: `not mounted: ${target.markerFile} is missing under ${target.root}` };
-    }
+  if (!(await isMounted(target.root, target.markerFile))) {
+    return { problem: `not mounted: ${target.markerFile} is missing under ${target.root}` };
   }
   const folder = path.join(target.root, PROBE_FOLDER);
   await mkdir(folder, { recursive: true });
@@ -44,7 +42,7 @@ async function probeOnce(target: ProbeTarget): Promise<{ problem?: string; freeB
   const fs = await statfs(target.root);
   const freeBytes = fs.bavail * fs.bsize;
   if (freeBytes < target.minFreeBytes) {
-    return { problem: `full: ${(freeBytes / 1024 ** 3).toFixed(1)} GiB free, below archive.health.minFreeGiB`, freeBytes };
+    return { problem: `full: ${formatBytes(freeBytes)} free, below archive.health.minFreeGiB`, freeBytes };
   }
   return { freeBytes };
 }

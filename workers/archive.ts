@@ -6,27 +6,25 @@ import { TargetGate } from '../src/storageHealth.js';
 import { probeStorage } from '../src/storageProbe.js';
 import { logger } from '../src/logger.js';
 import type { Client } from '@temporalio/client';
-import { archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId } from '../src/operatorNames.js';
+import { archiveProbeTaskQueue, archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId } from '../src/operatorNames.js';
 import { ensureWorkflowRunning } from '../src/temporal.js';
 import type { StorageHealthInput } from '../workflows/storageHealth.js';
 
-export async function createArchiveWorker(
-  connection: NativeConnection,
-  config: Config,
-  bufferHost: BufferHostConfig,
-): Promise<Worker> {
-  return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: archiveTaskQueue(config.archive.target, bufferHost.name),
-    activities: createArchiveActivities({
-      config,
-      bufferRoot: bufferHost.root,
-      gate: archiveTargetGate(config, bufferHost.name),
-      logger: logger.child({ role: 'archive', bufferHost: bufferHost.name, target: config.archive.target }),
-    }),
-    maxConcurrentActivityTaskExecutions: 2,
+/** The copies queue and the probe queue, served by one process so copies and probes share one view of the target. */
+export async function createArchiveWorkers(connection: NativeConnection, config: Config, bufferHost: BufferHostConfig): Promise<Worker[]> {
+  const { target } = config.archive;
+  const activities = createArchiveActivities({
+    config,
+    bufferRoot: bufferHost.root,
+    gate: archiveTargetGate(config, bufferHost.name),
+    logger: logger.child({ role: 'archive', bufferHost: bufferHost.name, target }),
   });
+  const worker = (taskQueue: string, slots: number) =>
+    Worker.create({ connection, namespace: config.temporal.namespace, taskQueue, activities, maxConcurrentActivityTaskExecutions: slots });
+  return Promise.all([
+    worker(archiveTaskQueue(target, bufferHost.name), config.archive.concurrency),
+    worker(archiveProbeTaskQueue(target, bufferHost.name), 1),
+  ]);
 }
 
 /** This host's view of the archive target: probed on the storageHealth workflow's schedule, or by a copy itself. */

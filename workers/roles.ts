@@ -8,7 +8,7 @@ import { preprocessingEnabled, type Config } from '../src/config.js';
 import { openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
-import { createArchiveWorker, startStorageHealth } from './archive.js';
+import { createArchiveWorkers, startStorageHealth } from './archive.js';
 import { createIoWorker, startBufferCapacity } from './io.js';
 import { createPreprocessWorkers, resolveEngineExecutables } from './preprocess.js';
 import { startCameraWatcher, type CameraWatcher } from './watcher.js';
@@ -66,7 +66,7 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
       db ??= openLeginonDb(config.leginondb.url);
       workers.push(await createIoWorker(connection, config, bufferHost, db, client!));
     }
-    if (has('archive')) workers.push(await createArchiveWorker(connection, config, bufferHost));
+    if (has('archive')) workers.push(...(await createArchiveWorkers(connection, config, bufferHost)));
     if (preprocessing) {
       db ??= openLeginonDb(config.leginondb.url);
       workers.push(...(await createPreprocessWorkers(connection, config, bufferHost, { leginonDb: db, bufferDb: bufferDb! }, executables)));

@@ -3,7 +3,6 @@
  * and starts one ingestMovie workflow per movie. Duplicate sightings (re-scans, watcher restarts) map to the
  * same workflow id, which Temporal refuses to start twice.
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -11,6 +10,7 @@ import type { Stats } from 'node:fs';
 import { durationMs, type CameraConfig, type Config } from '../src/config.js';
 import { ingestRequest } from '../src/ingestRequest.js';
 import { logger as rootLogger } from '../src/logger.js';
+import { isMounted } from '../src/mounts.js';
 import { classifyCameraEntry } from '../src/names.js';
 import { INGEST_WORKFLOW_TYPE } from '../src/operatorNames.js';
 import { StabilityTracker } from '../src/stability.js';
@@ -49,20 +49,26 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     return entry.kind === 'ignored';
   };
 
-  const watcher: FSWatcher = chokidar.watch(camera.root, {
-    usePolling: true,
-    interval: pollMs,
-    binaryInterval: pollMs,
-    depth: 1,
-    alwaysStat: true,
-    ignoreInitial: false,
-    ignored: isIgnored,
-  });
   const track = (file: string, stats?: Stats) => {
     if (stats?.isFile()) tracker.observe(file, stats.size, stats.mtimeMs, Date.now());
   };
-  watcher.on('add', track).on('change', track).on('unlink', (file) => tracker.forget(file));
-  watcher.on('error', (error) => logger.error({ err: error }, 'camera share poll failed'));
+  function watchShare(): FSWatcher {
+    return chokidar
+      .watch(camera.root, {
+        usePolling: true,
+        interval: pollMs,
+        binaryInterval: pollMs,
+        depth: 1,
+        alwaysStat: true,
+        ignoreInitial: false,
+        ignored: isIgnored,
+      })
+      .on('add', track)
+      .on('change', track)
+      .on('unlink', (file) => tracker.forget(file))
+      .on('error', (error) => logger.error({ err: error }, 'camera share poll failed'));
+  }
+  let watcher = watchShare();
 
   async function handOver(entry: string, files: string[]) {
     const isFolder = files.some((f) => path.relative(camera.root, f) !== entry);
@@ -82,15 +88,16 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
   let shareDown = false;
   /** Whether the share is mounted, by its marker file; logs each change, not each poll. */
   async function shareMounted(): Promise<boolean> {
-    if (!camera.markerFile) return true;
-    const mounted = await access(path.join(camera.root, camera.markerFile)).then(
-      () => true,
-      () => false,
-    );
+    const mounted = await isMounted(camera.root, camera.markerFile);
     if (mounted === shareDown) {
       shareDown = !mounted;
       if (shareDown) logger.error({ root: camera.root, marker: camera.markerFile }, 'camera share is not mounted (marker missing): taking nothing from it until it is back');
-      else logger.info({ root: camera.root }, 'camera share is mounted again');
+      else {
+        // A poller loses track of a folder that vanished and came back: look at the whole share afresh.
+        logger.info({ root: camera.root }, 'camera share is mounted again; scanning it afresh');
+        await watcher.close();
+        watcher = watchShare();
+      }
     }
     return mounted;
   }

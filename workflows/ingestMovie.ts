@@ -12,6 +12,7 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  type RetryPolicy,
   setHandler,
   sleep,
   startChild,
@@ -28,6 +29,7 @@ import { REFERENCES_FOLDER } from '../src/references.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
   archiveTaskQueue,
+  FAILURE_TYPES,
   ioTaskQueue,
   preprocessWorkflowId,
   QUERIES,
@@ -88,7 +90,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     reprocessRequests.push(request ?? {});
   });
 
-  const retryForever = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
+  const retryForever: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.retryMaximumIntervalMs ?? '1m' };
   const io = proxyActivities<IoActivities & HoldActivities>({
     taskQueue: ioTaskQueue(input.bufferHost),
     startToCloseTimeout: '12h',
@@ -115,9 +117,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   /** Parks the movie where an operator can see it; returns, back in the stage it left, once they signal retry. */
-  async function park(detail: string) {
+  async function park(detail: string, advice = `Nothing is lost; signal ${SIGNALS.retry} after fixing it`) {
     const resumeStage = status.stage;
-    enter('parked', `${detail}. Nothing is lost; signal ${SIGNALS.retry} after fixing it`);
+    enter('parked', `${detail}. ${advice}`);
     retryRequested = false;
     await condition(() => retryRequested);
     enter(resumeStage);
@@ -183,16 +185,10 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     void preprocessLoop();
   }
 
-  enter('freeing-camera');
-  const freed = await io.freeCamera({
-    cameraHost: input.cameraHost,
-    // Parts set aside for want of a Leginon row are freed from where they were put.
-    parts: copied.parts.map((p, i) => ({ sourcePath: heldPaths?.[i] ?? p.sourcePath, identity: p.identity })),
-    placed: placed.parts,
-  });
-  status.attempts.freeCamera = freed.attempt;
-  status.camera.freed = freed.freed;
-  status.warnings.push(...freed.warnings);
+  // Parts set aside for want of a Leginon row are freed (or restored) from where they were put.
+  const cameraParts = copied.parts.map((p, i) => ({ ...p, sourcePath: heldPaths?.[i] ?? p.sourcePath }));
+  let cameraFreed = false;
+  if (settings.freeCameraAfter !== 'archived' || found.bufferIsArchive) await freeCameraFiles();
 
   if (found.bufferIsArchive) {
     // No enabled buffer host: the movie was placed straight into its archive folder; nothing to copy or expire.
@@ -201,8 +197,11 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     return status;
   }
 
+  /** Archive copies the last expiry check found damaged: the next archive run sets them aside. */
+  let damagedArchive: PlacedPart[] | undefined;
   for (;;) {
-    const archived = await archiveUnlessHeld();
+    const archived = await archiveUnlessHeld(damagedArchive);
+    if (!cameraFreed) await freeCameraFiles();
     enter('archived');
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
     await condition(() => expireEarly !== undefined, settings.expiryAfterMs);
@@ -216,6 +215,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       return status;
     }
     // The archive copy is gone or wrong: archive again (the buffer copy is still here), then expire again.
+    damagedArchive = expired.damaged && [expired.damaged];
     status.lastError = { stage: 'expiring', message: expired.detail ?? 'archive check failed', at: new Date().toISOString() };
     status.warnings.push(`${expired.detail}; archived again`);
   }
@@ -316,6 +316,40 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     return setAside.detail;
   }
 
+  async function freeCameraFiles() {
+    enter('freeing-camera');
+    const freed = await io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts });
+    cameraFreed = true;
+    status.attempts.freeCamera = freed.attempt;
+    status.camera.freed = freed.freed;
+    status.warnings.push(...freed.warnings);
+  }
+
+  /**
+   * One archive run. A buffer copy found damaged is copied again from the camera while the camera still has the
+   * file; after the camera was freed it is the only copy, so the movie parks with it kept as it is.
+   */
+  async function archiveOnce(request: Parameters<ArchiveActivities['archiveMovie']>[0]): Promise<Awaited<ReturnType<ArchiveActivities['archiveMovie']>>> {
+    for (;;) {
+      try {
+        return await archive.archiveMovie(request);
+      } catch (error) {
+        if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.bufferCopyDamaged)) throw error;
+        const damage = error.cause.message;
+        status.lastError = { stage: 'archiving', message: damage, at: new Date().toISOString() };
+        if (cameraFreed) {
+          await park(
+            `${damage}; the camera file was freed after its verified copy, so no intact copy is known`,
+            `The damaged copy is kept as it is: restore it (e.g. from a backup) and signal ${SIGNALS.retry}`,
+          );
+        } else {
+          const restored = await io.restoreBufferCopy({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts });
+          status.warnings.push(`${damage}; copied again from the camera (${restored.restored.length} file(s))`);
+        }
+      }
+    }
+  }
+
   async function waitWhileHeld() {
     if (holds.size === 0) return;
     const resumeStage = status.stage;
@@ -326,7 +360,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
-  async function archiveUnlessHeld(): Promise<PlacedPart[]> {
+  async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<PlacedPart[]> {
     // Holds placed on the session, the buffer host or everything before this movie got here apply to it too.
     const wider = await io.activeHolds({ session: found.session, bufferHost: input.bufferHost });
     applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
@@ -341,7 +375,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       try {
         const archived = await parkOnRefusal(() =>
           scope.run(() =>
-            archive.archiveMovie({ buffer: placed.parts, bufferDir: found.bufferDir, archiveDir: found.archiveDir, filename: found.filename }),
+            archiveOnce({ buffer: placed.parts, bufferDir: found.bufferDir, archiveDir: found.archiveDir, filename: found.filename, damagedArchive: damaged }),
           ),
         );
         status.warnings.push(...archived.warnings.filter((w) => !status.warnings.includes(w)));

@@ -5,7 +5,7 @@
  */
 import { ActivityFailure, continueAsNew, defineQuery, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { ArchiveActivities } from '../activities/archive.js';
-import { archiveTaskQueue, QUERIES } from '../src/operatorNames.js';
+import { archiveProbeTaskQueue, QUERIES } from '../src/operatorNames.js';
 import { INITIAL_HEALTH, recordProbe, type TargetHealth } from '../src/storageHealth.js';
 
 export interface StorageHealthInput {
@@ -25,7 +25,7 @@ export async function storageHealth(input: StorageHealthInput): Promise<never> {
   let health = input.health ?? INITIAL_HEALTH;
   setHandler(healthQuery, () => health);
   const { probeArchiveTarget } = proxyActivities<ArchiveActivities>({
-    taskQueue: archiveTaskQueue(input.target, input.bufferHost),
+    taskQueue: archiveProbeTaskQueue(input.target, input.bufferHost),
     // A probe nobody picks up (archive worker down) or that hangs is a failed probe, not a stuck workflow.
     scheduleToCloseTimeout: input.intervalMs + input.timeoutMs + 5_000,
     retry: { maximumAttempts: 1 },

@@ -28,7 +28,7 @@ export const FAST_SETTINGS = {
   leginon: { grace: '3s', lookupInterval: '500ms' },
   expiry: { after: '2s' },
   archiveRetry: { initialInterval: '200ms', maximumInterval: '1s' },
-  activities: { heartbeatTimeout: '4s' },
+  activities: { heartbeatTimeout: '4s', maximumRetryInterval: '2s' },
   // Tests must not depend on how full the machine's disk is; the buffer-full test sets its own.
   capacity: { reserveGiB: 0 },
 };
@@ -52,14 +52,21 @@ export async function startTemporalForTest(dir: string, port?: number): Promise<
   });
 }
 
-export async function createHarness(name: string, overrides: Record<string, unknown> = {}, gpus?: number[]): Promise<Harness> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `cryo-buffer-${name}-`));
-  await ensureMariaDb(TEST_MARIADB);
+export interface HarnessOptions {
+  gpus?: number[];
+  /** A MariaDB server other than the shared one (a chaos scenario's own, which it stops and starts). */
+  mariadbUrl?: string;
+  /** For that server's files. */
+  dir?: string;
+}
+
+export async function createHarness(name: string, overrides: Record<string, unknown> = {}, { gpus, mariadbUrl = TEST_MARIADB, dir = makeHarnessDir(name) }: HarnessOptions = {}): Promise<Harness> {
+  await ensureMariaDb(mariadbUrl);
   const temporal = await startTemporalForTest(dir);
   const dbName = `cryo_buffer_test_${name.replace(/\W/g, '_')}_${process.pid}`;
-  const leginondbUrl = new URL(dbName, TEST_MARIADB).toString();
+  const leginondbUrl = new URL(dbName, mariadbUrl).toString();
   // Pre-processing results go to the project's own database, beside the simulated leginondb.
-  const bufferdbUrl = new URL(`${dbName}_results`, TEST_MARIADB).toString();
+  const bufferdbUrl = new URL(`${dbName}_results`, mariadbUrl).toString();
   if (overrides.preprocess) await createDatabase(bufferdbUrl, { dropFirst: true });
   const facility = await prepareSimulatedFacility({
     baseDir: dir,
@@ -97,6 +104,8 @@ export async function createHarness(name: string, overrides: Record<string, unkn
   };
   return harness;
 }
+
+export const makeHarnessDir = (name: string) => mkdtempSync(path.join(os.tmpdir(), `cryo-buffer-${name}-`));
 
 export async function waitUntil<T>(
   probe: () => Promise<T | undefined | false>,
@@ -139,7 +148,7 @@ export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[],
 export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown>; gpus?: number[] } = {}) {
   const env = {} as { h: Harness; roles?: RunningRoles };
   before(async () => {
-    env.h = await createHarness(name, options.overrides, options.gpus);
+    env.h = await createHarness(name, options.overrides, { gpus: options.gpus });
     if (options.roles) env.roles = await startRoles(env.h.config, { roles: options.roles });
   });
   after(async () => {

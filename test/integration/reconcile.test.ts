@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -31,5 +31,15 @@ describe('bufferctl reconcile', () => {
     assert.doesNotMatch(stdout, new RegExp(kept.imageFilename));
     assert.equal(existsSync(stray), true, 'reconcile only reports');
     assert.equal(existsSync(lostStatus.archive!.path), false, 'reconcile only reports');
+
+    // Same size, one bit different: only a hash pass sees it.
+    const archived = keptStatus.archive!.path;
+    const bytes = readFileSync(archived);
+    bytes[bytes.length >> 1]! ^= 0x01;
+    writeFileSync(archived, bytes);
+    const bySize = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'reconcile', '--session', '25nov25a']);
+    assert.doesNotMatch(bySize.stdout, new RegExp(kept.imageFilename));
+    const byHash = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'reconcile', '--session', '25nov25a', '--hashes']);
+    assert.match(byHash.stdout, new RegExp(`HASH-MISMATCH  ${kept.imageFilename} .*\\n {6}${archived} hashes to [0-9a-f]{16}, the camera file to ${keptStatus.fingerprint!.hash}`));
   });
 });

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { decodePendingActivityState } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { execa } from 'execa';
+import { TRANSFER_LOG } from '../../activities/archive.js';
 import { movieWorkflowId, QUERIES, SIGNALS, storageHealthWorkflowId } from '../../src/operatorNames.js';
 import type { TargetHealth } from '../../src/storageHealth.js';
 import { ROLES } from '../../workers/roles.js';
@@ -27,12 +30,22 @@ describe('archive target health: an unmounted archive is never written to, and t
     const movies = [];
     for (let i = 0; i < 3; i++) movies.push(await env.h.microscope.acquire({ bytes: 40_000 }));
     const handles = movies.map((m) => env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', m.framesName)));
-    for (const handle of handles) {
-      await waitUntil(async () => {
-        const pending = (await handle.describe()).raw.pendingActivities ?? [];
-        return pending.some((a) => a.activityType?.name === 'archiveMovie' && /archive target gpfs is down since .*not mounted/.test(a.lastFailure?.message ?? ''));
-      }, `${handle.workflowId}'s archive attempt to wait for the target`);
-    }
+    // The two oldest wait in the host's two archive slots; the third waits in the queue behind them, not retrying.
+    const archiveWait = async (handle: (typeof handles)[number]) => {
+      const pending = ((await handle.describe()).raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'archiveMovie');
+      if (!pending) return undefined;
+      if (decodePendingActivityState(pending.state) === 'SCHEDULED') return 'queued';
+      const details = pending.heartbeatDetails?.payloads?.[0];
+      const waiting = details && (defaultPayloadConverter.fromPayload(details) as { waiting?: string }).waiting;
+      return waiting && /archive target gpfs is down since .*not mounted/.test(waiting) ? 'waiting' : undefined;
+    };
+    const waits = await waitUntil(async () => {
+      const states = await Promise.all(handles.map(archiveWait));
+      return states.every(Boolean) ? states : undefined;
+    }, 'every archive copy to wait for the target');
+    assert.deepEqual([...waits].sort(), ['queued', 'waiting', 'waiting']);
+    const queued = handles[waits.indexOf('queued')]!;
+    const attemptsWhileDown = await Promise.all(handles.map(async (h) => (await h.describe()).raw.pendingActivities?.[0]?.attempt));
     // Nothing was written to the unmounted mount point: not the movies, not even the probe file.
     assert.deepEqual(readdirSync(env.h.dirs.archive).filter((f) => f !== 'frames' && f !== 'leginon'), []);
     assert.equal(existsSync(env.h.sessionDirs.archive) ? readdirSync(env.h.sessionDirs.archive).length : 0, 0);
@@ -47,11 +60,17 @@ describe('archive target health: an unmounted archive is never written to, and t
     assert.match(overview, /^buffer host buffer1 -> archive target gpfs$/m);
     assert.match(overview, /storage {4}gpfs DOWN since .*: not mounted: \.gpfs-mounted is missing/);
     assert.match(overview, /movies {5}archiving 3/);
-    assert.match(overview, /backlog {4}3 movies not yet archived, 0\.0 GiB; oldest movie:sim-k3:\S+ \(archiving, 0 min old\)/);
+    assert.match(overview, /backlog {4}3 movies not yet archived, [\d.]+ [KMG]iB; oldest movie:sim-k3:\S+ \(archiving, 0 min old\)/);
     assert.match(overview, /not archived {2}temporal workflow list --namespace default --query "WorkflowType = 'ingestMovie' AND MovieStage IN \('copying', .*'parked'\) AND ExecutionStatus = 'Running' AND BufferHost = 'buffer1'"/);
+
+    assert.deepEqual(attemptsWhileDown, [1, 1, 1], 'no retries while the target is down');
 
     writeFileSync(marker, 'mounted\n');
     for (const handle of handles) await waitForStage(handle, ['archived'], 30_000);
+    // Drained in queue order: the movie that waited in the queue is archived last.
+    const log = readFileSync(path.join(env.h.sessionDirs.archive, TRANSFER_LOG), 'utf8').trim().split('\n');
+    const queuedMovie = movies[handles.indexOf(queued)]!;
+    assert.match(log.at(-1)!, new RegExp(`\\t${queuedMovie.imageFilename}\\.frames\\.tif\\t`));
     // The health workflow's view follows at its next probe.
     const up = await waitUntil(async () => ((await health()).state === 'up' ? health() : undefined), 'the target to be reported up');
     assert.ok(up.lastProbe!.freeBytes! > 0);
@@ -69,7 +88,7 @@ describe('a full buffer', () => {
     await waitUntil(async () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       const failure = pending.find((a) => a.activityType?.name === 'copyFromCamera')?.lastFailure?.message ?? '';
-      return /^buffer .* is full: .* GiB free, this movie needs 0\.0 GiB and capacity\.reserveGiB keeps 1000000\.0 GiB; waiting, nothing written, the camera file stays$/.test(failure);
+      return /^buffer .* is full: [\d.]+ [KMGT]iB free, this movie needs 97\.7 KiB and capacity\.reserveGiB keeps 977 TiB; waiting, nothing written, the camera file stays$/.test(failure);
     }, 'the copy to wait for room');
     assert.equal(existsSync(movie.cameraFile), true);
     const staging = path.join(env.h.dirs.buffer, '.incoming', 'sim-k3');

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MovieStatus } from '../../src/movie.js';
+import { explainUnreachable } from '../../src/leginondb.js';
+import { formatBytes } from '../../src/units.js';
 import { describePreprocess, formatMovieStatus } from '../../src/statusFormat.js';
 import { movieListQuery, temporalListCommand } from '../../src/visibilityQuery.js';
 
@@ -57,6 +59,15 @@ describe('formatMovieStatus', () => {
       assert.ok(text.includes(expected), `missing: ${expected}\n${text}`);
     }
   });
+
+  it('tells a copy waiting out an outage from one queued behind it', () => {
+    const text = formatMovieStatus('movie:k3:a', status, [
+      { activityType: 'archiveMovie', attempt: 1, waiting: 'archive target gpfs is down since t0: not mounted' },
+      { activityType: 'archiveMovie', attempt: 1, queued: true },
+    ]);
+    assert.ok(text.includes('running    archiveMovie, attempt 1, waiting: archive target gpfs is down since t0: not mounted'), text);
+    assert.ok(text.includes('queued     archiveMovie, behind other movies for a free worker slot'), text);
+  });
 });
 
 describe('describePreprocess', () => {
@@ -80,5 +91,33 @@ describe('describePreprocess', () => {
 
   it('filters movies by pre-processing state', () => {
     assert.equal(movieListQuery({ preprocessState: 'failed' }), "WorkflowType = 'ingestMovie' AND PreprocessState = 'failed'");
+  });
+});
+
+describe('explainUnreachable', () => {
+  const explain = explainUnreachable('mysql://leginon:secret@db.facility.org:3306/leginondb');
+
+  it('names the database host (never the password) when it cannot be reached', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:3306'), { code: 'ECONNREFUSED' });
+    assert.throws(() => explain(refused), (error: Error) => {
+      assert.match(error.message, /^leginondb at db\.facility\.org:3306 is unreachable \(ECONNREFUSED\)/);
+      assert.doesNotMatch(error.message, /secret/);
+      return true;
+    });
+  });
+
+  it('passes any other error through unchanged', () => {
+    const syntax = Object.assign(new Error('You have an error in your SQL syntax'), { code: 'ER_PARSE_ERROR' });
+    assert.throws(() => explain(syntax), (error) => error === syntax);
+  });
+});
+
+describe('formatBytes', () => {
+  it('picks the unit an operator reads at a glance', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(3 * 1024 ** 2), '3.0 MiB');
+    assert.equal(formatBytes(812 * 1024 ** 2), '812 MiB');
+    assert.equal(formatBytes(1.25 * 1024 ** 3), '1.3 GiB');
+    assert.equal(formatBytes(5120 * 1024 ** 3), '5.0 TiB');
   });
 });

@@ -25,4 +25,26 @@ describe('reconcileSession', () => {
     assert.match(findings[1]!.repair, /bufferctl release movie:k3:f2/);
     assert.match(findings[2]!.detail, /\/b\/s\/c\.frames\.tif has 9 B, the camera file had 10 B/);
   });
+
+  it('with hashes read, names a copy of the right size but the wrong content, and damaged copies set aside', () => {
+    const movies = new Map<string, MovieFacts>([
+      [
+        'movie:k3:f1',
+        {
+          workflowId: 'movie:k3:f1',
+          stage: 'archived',
+          open: true,
+          bytes: 10,
+          hash: 'aaaa',
+          buffer: { path: '/b/s/a.frames.tif', bytes: 10, hash: 'aaaa' },
+          archive: { path: '/g/s/a.frames.tif', bytes: 10, hash: 'abab' },
+        },
+      ],
+    ]);
+    const findings = reconcileSession([image('a', 'f1')], movies, ['/g/s/a.frames.tif', '/g/s/a.frames.tif.damaged-1'], idOf);
+    assert.deepEqual(findings.map((f) => f.kind), ['hash-mismatch', 'damaged']);
+    assert.match(findings[0]!.detail, /\/g\/s\/a\.frames\.tif hashes to abab, the camera file to aaaa/);
+    assert.match(findings[0]!.repair, /bufferctl expire movie:k3:f1 \(expiry re-verifies the archive copy, sets a damaged one aside and archives again\)/);
+    assert.match(findings[1]!.subject, /a\.frames\.tif\.damaged-1$/);
+  });
 });

@@ -12,7 +12,7 @@ describe('target health', () => {
     assert.equal(health.since, '2026-11-25T10:00:00Z');
     assert.equal(describeHealth('gpfs', health), 'gpfs DOWN since 2026-11-25T10:00:00Z: not mounted: .gpfs-mounted is missing (2 of 2 probes failed)');
     health = recordProbe(health, probe('2026-11-25T10:01:00Z', true));
-    assert.equal(describeHealth('gpfs', health), 'gpfs UP since 2026-11-25T10:01:00Z, 5120 GiB free, probe 3 ms (2 of 3 probes failed)');
+    assert.equal(describeHealth('gpfs', health), 'gpfs UP since 2026-11-25T10:01:00Z, 5.0 TiB free, probe 3 ms (2 of 3 probes failed)');
   });
 
   it('lets many waiting copies share one probe, and probes again only when the last one is stale', async () => {
@@ -31,5 +31,20 @@ describe('target health', () => {
     now += 31_000;
     await gate.check(now);
     assert.equal(probes, 2);
+  });
+
+  it('wakes the copies waiting for the target at the next probe, whoever makes it', async () => {
+    let ok = false;
+    const gate = new TargetGate(async () => probe(new Date().toISOString(), ok), 30_000);
+    await gate.probeNow();
+    let woken = 0;
+    const waiters = Array.from({ length: 3 }, () => gate.nextProbe().then(() => woken++));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(woken, 0);
+    ok = true;
+    await gate.probeNow();
+    await Promise.all(waiters);
+    assert.equal(woken, 3);
+    assert.equal(gate.current().state, 'up');
   });
 });
