@@ -3,52 +3,27 @@
  * the pinned CLI once into a cache outside the repo, starts the server, and registers what the project needs
  * (search attributes, retention). With TEMPORAL_ADDRESS set, none of this runs: that cluster is used.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { SearchAttributeType } from '@temporalio/common';
+import { ensureGoBinaries, onPath, projectCacheDir } from './goInstall.js';
 import { SEARCH_ATTRIBUTES } from './operatorNames.js';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
 export function cliCacheDir(): string {
-  const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return path.join(cacheRoot, 'cryo-buffer', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
-}
-
-async function onPath(command: string): Promise<string | undefined> {
-  const result = await execa('sh', ['-c', `command -v ${command}`], { reject: false });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  return projectCacheDir(`temporal-cli-${TEMPORAL_CLI_VERSION}`);
 }
 
 /** Path of a usable `temporal` binary; builds the pinned one with `go install` the first time (minutes). */
 export async function ensureTemporalCli(log: (line: string) => void = console.log): Promise<string> {
   const fromPath = await onPath('temporal');
   if (fromPath) return fromPath;
-  const cached = path.join(cliCacheDir(), 'temporal');
-  if (existsSync(cached)) return cached;
-  const go = (await onPath('go')) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) throw new Error('no `temporal` on PATH and no Go toolchain to build it; install one of them, or set TEMPORAL_ADDRESS');
-  mkdirSync(cliCacheDir(), { recursive: true });
-  log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} into ${cliCacheDir()} (first run only; takes several minutes)...`);
-  const started = Date.now();
-  const build = execa(go, ['install', '-v', CLI_MODULE], {
-    env: { GOBIN: cliCacheDir(), GOFLAGS: '-mod=mod' },
-    all: true,
-    buffer: false,
-  });
-  let packages = 0;
-  build.all?.on('data', (chunk: Buffer) => {
-    packages += chunk.toString().split('\n').filter(Boolean).length;
-    process.stdout.write(`\r  go install: ${packages} packages, ${Math.round((Date.now() - started) / 1000)} s   `);
-  });
-  await build;
-  process.stdout.write('\n');
-  log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)} s.`);
-  return cached;
+  const [cli] = await ensureGoBinaries(cliCacheDir(), [CLI_MODULE], ['temporal'], `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, log);
+  return cli!;
 }
 
 export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
