@@ -68,7 +68,7 @@ const temporal = external
 const facility = await prepareSimulatedFacility({
   baseDir: demoDir,
   leginondbUrl,
-  overrides: { ...DEMO_SETTINGS, ...(temporal ? { temporal: { address: temporal.address } } : {}) },
+  overrides: { ...DEMO_SETTINGS, temporal: { address: temporal?.address ?? external } },
 });
 const { config, microscope } = facility;
 // The session's gain and dark references, with frames saved flipped and turned, as on many K3 setups.

@@ -79,6 +79,22 @@ export const ConfigSchema = z
         /** host:port of an existing cluster; unset means the embedded dev server below. */
         address: z.string().optional(),
         namespace: z.string().default('default'),
+        /**
+         * TLS to the cluster (a facility's own with mTLS, or Temporal Cloud): PEM files. `{}` alone means TLS with
+         * the system's CAs; with clientCert and clientKey the workers authenticate themselves.
+         */
+        tls: z
+          .strictObject({
+            serverRootCACert: absolutePath.optional(),
+            clientCert: absolutePath.optional(),
+            clientKey: absolutePath.optional(),
+            /** Overrides the name checked in the server's certificate. */
+            serverName: z.string().optional(),
+          })
+          .refine((tls) => Boolean(tls.clientCert) === Boolean(tls.clientKey), { message: 'clientCert and clientKey go together' })
+          .optional(),
+        /** An API key (Temporal Cloud); implies TLS. */
+        apiKey: z.string().optional(),
         devServer: z
           .strictObject({
             port: z.number().int().min(1).max(65535).default(7233),

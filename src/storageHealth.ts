@@ -1,7 +1,7 @@
 /**
  * Whether an archive target can take copies, as its probes say. Archive copies are gated on it: while a target
- * is down, a movie's archive attempt fails at once without touching the storage, and only the probe (at most one
- * per interval per host) goes near it. Pure; the probe itself is an activity.
+ * is down, copies wait in their worker slots without touching the storage, and only the probe (at most one per
+ * interval per host) goes near it. Pure; the probe itself is an activity.
  */
 import { formatBytes } from './units.js';
 

@@ -1,4 +1,5 @@
 /** How every process reaches Temporal: the configured cluster, or the embedded dev server's port. */
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -10,6 +11,18 @@ export function temporalAddress(config: Config): string {
   return config.temporal.address ?? `127.0.0.1:${config.temporal.devServer.port}`;
 }
 
+/** Address, TLS and API key: the same for clients and workers, so every process reaches the same cluster the same way. */
+export function connectionOptions(config: Config) {
+  const { tls, apiKey } = config.temporal;
+  const read = (file?: string) => (file ? readFileSync(file) : undefined);
+  const clientCertPair = tls?.clientCert && tls.clientKey ? { crt: read(tls.clientCert)!, key: read(tls.clientKey)! } : undefined;
+  return {
+    address: temporalAddress(config),
+    tls: tls ? { serverRootCACertificate: read(tls.serverRootCACert), clientCertPair, serverNameOverride: tls.serverName } : apiKey ? true : undefined,
+    apiKey,
+  };
+}
+
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {
     super(`cannot reach Temporal at ${address} (${(cause as Error).message}); is the server running? (npm start starts the embedded one; TEMPORAL_ADDRESS selects another)`);
@@ -18,8 +31,9 @@ export class TemporalUnreachableError extends Error {
 }
 
 export async function connectClient(config: Config): Promise<Client> {
-  const address = temporalAddress(config);
-  const connection = await Connection.connect({ address }).catch((error) => {
+  const options = connectionOptions(config);
+  const address = options.address;
+  const connection = await Connection.connect(options).catch((error) => {
     throw new TemporalUnreachableError(address, error);
   });
   return new Client({ connection, namespace: config.temporal.namespace });
@@ -31,10 +45,11 @@ export async function connectClient(config: Config): Promise<Client> {
  */
 export async function connectWorkerConnection(config: Config): Promise<NativeConnection> {
   installTemporalRuntime();
-  const address = temporalAddress(config);
+  const options = connectionOptions(config);
+  const address = options.address;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(options);
     } catch (error) {
       if (attempt % 12 === 0) logger.warn({ address, err: (error as Error).message }, 'waiting for the Temporal server');
       await new Promise((r) => setTimeout(r, 5000));

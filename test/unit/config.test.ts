@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, durationMs, loadConfig, parseConfig } from '../../src/config.js';
+import { connectionOptions } from '../../src/temporal.js';
 
 const minimal = {
   leginondb: { url: 'mysql://root@127.0.0.1:3306/leginondb' },
@@ -69,5 +70,27 @@ describe('config', () => {
   it('accepts the documented example configuration (config/example.json)', () => {
     const config = loadConfig(new URL('../../config/example.json', import.meta.url).pathname, {});
     assert.equal(config.cameras[0]?.bufferHost, 'krios1-buffer');
+  });
+});
+
+describe('Temporal target', () => {
+  it('is the embedded dev server by default, a cluster by address, with mTLS from PEM files', () => {
+    assert.deepEqual(connectionOptions(parseConfig(minimal, {})), { address: '127.0.0.1:7233', tls: undefined, apiKey: undefined });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+    for (const name of ['ca.pem', 'worker.pem', 'worker.key']) writeFileSync(path.join(dir, name), `-----${name}-----\n`);
+    const config = parseConfig(
+      { ...minimal, temporal: { address: 'temporal.facility.org:7233', tls: { serverRootCACert: path.join(dir, 'ca.pem'), clientCert: path.join(dir, 'worker.pem'), clientKey: path.join(dir, 'worker.key') } } },
+      {},
+    );
+    const options = connectionOptions(config);
+    assert.equal(options.address, 'temporal.facility.org:7233');
+    assert.ok(options.tls && typeof options.tls === 'object');
+    assert.equal(options.tls.serverRootCACertificate?.toString(), '-----ca.pem-----\n');
+    assert.equal(options.tls.clientCertPair?.key.toString(), '-----worker.key-----\n');
+    assert.equal(connectionOptions(parseConfig({ ...minimal, temporal: { address: 'x.tmprl.cloud:7233', apiKey: 'k' } }, {})).tls, true);
+  });
+
+  it('names a client certificate without its key', () => {
+    assert.deepEqual(problems({ ...minimal, temporal: { tls: { clientCert: '/etc/cryo-buffer/worker.pem' } } }), ['temporal.tls: clientCert and clientKey go together']);
   });
 });

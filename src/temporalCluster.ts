@@ -1,0 +1,155 @@
+/**
+ * The self-hosted Temporal server on PostgreSQL (`npm run cluster -- start|stop|status`): the pinned server and its
+ * schema tool built once into the cache, the `temporal` and `temporal_visibility` databases created and brought to
+ * the server's schema, the server started with config/temporal-cluster/production.yaml, then the namespace,
+ * retention and search attributes registered. The facility's workers then use it through `temporal.address`.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ensureGoBinaries, goCommand, projectCacheDir } from './goInstall.js';
+import { ensureTemporalCli, isPortOpen, registerProjectSettings } from './temporalDevServer.js';
+
+/** The server version the pinned CLI (v1.5.1) bundles in its dev server: one server behaviour everywhere. */
+export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
+const SERVER_MODULE = `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`;
+const CONFIG_DIR = path.resolve(import.meta.dirname, '../config/temporal-cluster');
+
+export interface ClusterOptions {
+  /** Where the pid file and the server log go (not in the repo's history: var/ is ignored). */
+  stateDir: string;
+  frontendPort: number;
+  namespace: string;
+  retentionMs: number;
+  postgres: { host: string; port: number; user: string; password: string };
+  /** Database names; default `temporal` and `temporal_visibility`. */
+  databases?: { history: string; visibility: string };
+  /** Drop both databases first (benchmarks start empty). */
+  fresh?: boolean;
+  log?: (line: string) => void;
+}
+
+const DEFAULT_DATABASES = { history: 'temporal', visibility: 'temporal_visibility' };
+
+async function ensureServerBinaries(log: (line: string) => void): Promise<{ server: string; sqlTool: string }> {
+  const [server, sqlTool] = await ensureGoBinaries(
+    projectCacheDir(`temporal-server-${TEMPORAL_SERVER_VERSION}`),
+    [`go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
+    ['server', 'sql'],
+    `the Temporal server ${TEMPORAL_SERVER_VERSION} and its schema tool`,
+    log,
+  );
+  return { server: server!, sqlTool: sqlTool! };
+}
+
+/** The server module's schema files, from the module cache the build filled. */
+async function schemaDir(): Promise<string> {
+  const go = await goCommand();
+  const { stdout } = await execa(go, ['env', 'GOMODCACHE']);
+  const dir = path.join(stdout.trim(), SERVER_MODULE, 'schema', 'postgresql', 'v12');
+  if (!existsSync(dir)) {
+    await execa(go, ['mod', 'download', SERVER_MODULE], { env: { GOFLAGS: '-mod=mod' } });
+  }
+  return dir;
+}
+
+/** Starts the local PostgreSQL cluster the way this kind of machine runs it, if it does not answer. */
+async function ensurePostgres({ host, port }: ClusterOptions['postgres'], log: (line: string) => void): Promise<void> {
+  if (await isPortOpen(port, host)) return;
+  if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`PostgreSQL at ${host}:${port} does not answer`);
+  log('PostgreSQL is not running; starting it...');
+  const { stdout } = await execa('sh', ['-c', 'ls /etc/postgresql']);
+  await execa('pg_ctlcluster', ['--skip-systemctl-redirect', stdout.trim().split('\n')[0]!, 'main', 'start']);
+  for (let i = 0; i < 100 && !(await isPortOpen(port, host)); i++) await new Promise((r) => setTimeout(r, 200));
+}
+
+/** Creates both databases if missing and updates them to the server's schema version (idempotent). */
+async function setUpSchemas(sqlTool: string, { postgres: pg, databases = DEFAULT_DATABASES, fresh }: ClusterOptions): Promise<void> {
+  const schemas = await schemaDir();
+  const base = ['--plugin', 'postgres12', '--ep', pg.host, '--port', String(pg.port), '--user', pg.user, '--password', pg.password];
+  for (const [database, folder] of [[databases.history, 'temporal'], [databases.visibility, 'visibility']] as const) {
+    const db = [...base, '--db', database];
+    if (fresh) await execa(sqlTool, [...db, 'drop-database', '--force'], { reject: false });
+    await execa(sqlTool, [...db, 'create-database'], { reject: false });
+    // setup-schema -v 0.0 only creates the version table; it fails harmlessly when that exists.
+    await execa(sqlTool, [...db, 'setup-schema', '-v', '0.0'], { reject: false });
+    await execa(sqlTool, [...db, 'update-schema', '-d', path.join(schemas, folder, 'versioned')]);
+  }
+}
+
+const pidFile = (stateDir: string) => path.join(stateDir, 'server.pid');
+
+export async function startCluster(options: ClusterOptions): Promise<string> {
+  const log = options.log ?? console.log;
+  const address = `127.0.0.1:${options.frontendPort}`;
+  // The server keeps membership ports (frontend + 100..106) in a smallint column.
+  if (options.frontendPort + 106 > 32_767) throw new Error(`frontend port ${options.frontendPort} is too high: the cluster uses it up to +106, and ports above 32767 fail`);
+  if (await isPortOpen(options.frontendPort)) throw new Error(`something already listens on ${address} (a dev server, or the cluster: npm run cluster -- status)`);
+  const [{ server, sqlTool }, cli] = await Promise.all([ensureServerBinaries(log), ensureTemporalCli(log)]);
+  await ensurePostgres(options.postgres, log);
+  await setUpSchemas(sqlTool, options);
+  mkdirSync(options.stateDir, { recursive: true });
+  const logFile = path.join(options.stateDir, 'server.log');
+  // Detached with its output straight into the log file: the server outlives this command.
+  const out = openSync(logFile, 'a');
+  const child = spawn(server, ['--root', '/', '--config', CONFIG_DIR, '--env', 'production', '--allow-no-auth', 'start'], {
+    env: {
+      ...process.env,
+      TEMPORAL_FRONTEND_PORT: String(options.frontendPort),
+      TEMPORAL_PG_ADDRESS: `${options.postgres.host}:${options.postgres.port}`,
+      TEMPORAL_PG_USER: options.postgres.user,
+      TEMPORAL_PG_PASSWORD: options.postgres.password,
+      TEMPORAL_PG_DATABASE: (options.databases ?? DEFAULT_DATABASES).history,
+      TEMPORAL_PG_VISIBILITY_DATABASE: (options.databases ?? DEFAULT_DATABASES).visibility,
+      TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${options.frontendPort + 1900}`,
+      TEMPORAL_DYNAMIC_CONFIG: path.join(CONFIG_DIR, 'dynamicconfig.yaml'),
+    },
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.unref();
+  writeFileSync(pidFile(options.stateDir), `${child.pid}\n`);
+  for (let i = 0; i < 300 && !(await isPortOpen(options.frontendPort)); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!(await isPortOpen(options.frontendPort))) throw new Error(`the Temporal server did not come up on ${address}; see ${logFile}`);
+  // The frontend listens before the namespace registry is ready: retry the first call until it answers.
+  for (let attempt = 0; ; attempt++) {
+    const created = await execa(cli, ['operator', 'namespace', 'create', '--address', address, '--namespace', options.namespace], { reject: false });
+    if (created.exitCode === 0 || /already/i.test(created.stderr)) break;
+    if (attempt >= 30) throw new Error(`registering namespace ${options.namespace} failed: ${created.stderr}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await registerProjectSettings(cli, address, options.namespace, options.retentionMs);
+  // The frontend caches namespaces (about 10 s): new search attributes are usable once a query with one passes.
+  for (let attempt = 0; ; attempt++) {
+    const probe = await execa(cli, ['workflow', 'count', '--address', address, '--namespace', options.namespace, '--query', "MovieStage='archived'"], { reject: false });
+    if (probe.exitCode === 0) break;
+    if (attempt >= 30) throw new Error(`search attributes not usable on ${address}: ${probe.stderr}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return address;
+}
+
+export function clusterPid(stateDir: string): number | undefined {
+  if (!existsSync(pidFile(stateDir))) return undefined;
+  const pid = Number(readFileSync(pidFile(stateDir), 'utf8'));
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function stopCluster(stateDir: string): Promise<boolean> {
+  const pid = clusterPid(stateDir);
+  if (pid === undefined) return false;
+  process.kill(-pid, 'SIGTERM');
+  for (let i = 0; i < 100 && clusterPid(stateDir) !== undefined; i++) await new Promise((r) => setTimeout(r, 200));
+  rmSync(pidFile(stateDir), { force: true });
+  return true;
+}
