@@ -158,7 +158,7 @@ for (const kind of BACKENDS) {
   results.push(await runBackend(kind));
   console.log(`  ${kind}: ${JSON.stringify(results.at(-1))}`);
 }
-const cell = (text: string | number) => String(text).padStart(18);
+const cell = (text: string | number) => String(text).padStart(22);
 console.log(`\n${''.padEnd(44)}${results.map((r) => cell(r.kind === 'dev' ? 'dev server (SQLite)' : 'PostgreSQL server')).join('')}`);
 const row = (label: string, value: (r: (typeof results)[number]) => string) => console.log(`${label.padEnd(44)}${results.map((r) => cell(value(r))).join('')}`);
 for (const rate of RATES) {
