@@ -331,7 +331,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await rename(fresh, bufferPath);
         restored.push(bufferPath);
       }
-      logger.warn({ restored }, 'damaged buffer copy replaced by a verified copy of the camera file');
+      if (restored.length) logger.warn({ restored }, 'damaged buffer copy replaced by a verified copy of the camera file');
       return { restored, attempt: currentAttempt() };
     },
 
