@@ -6,8 +6,8 @@ import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config.js';
-import { compressionFor, compressVerified, COMPRESSED_SUFFIX, fingerprintStored } from '../src/compression.js';
-import { copyVerified, SourceDamagedError } from '../src/copy.js';
+import { compressionFor, compressVerified, COMPRESSED_SUFFIX, fingerprintStoredIfPresent } from '../src/compression.js';
+import { copyVerified, describeContent, sameContent, SourceDamagedError } from '../src/copy.js';
 import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
 import type { FileFingerprint, PlacedPart } from '../src/movie.js';
@@ -117,13 +117,11 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
   /** Moves an archive copy that no longer matches aside (never deleting it); a copy that matches again stays. */
   async function setAsideIfDamaged(damaged: PlacedPart): Promise<string | undefined> {
     const file = await confineReal(config.archive.root, damaged.path).catch(refuseUnsafe);
-    const now = await fingerprintStored(file, damaged.compression).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    if (!now || (now.hash === damaged.fingerprint.hash && now.bytes === damaged.fingerprint.bytes)) return undefined;
+    const now = await fingerprintStoredIfPresent(file, damaged.compression);
+    if (!now || sameContent(now, damaged.fingerprint)) return undefined;
     const aside = await setAside(file, 'damaged');
     logger.error({ file, aside, found: now, expected: damaged.fingerprint }, 'archive copy damaged; kept aside and archived again');
-    return `archive copy ${file} was damaged (${now.hash}/${now.bytes} B, expected ${damaged.fingerprint.hash}/${damaged.fingerprint.bytes} B); kept as ${path.basename(aside)} and archived again from the verified buffer copy`;
+    return `archive copy ${file} was damaged (${describeContent(now)}, expected ${describeContent(damaged.fingerprint)}); kept as ${path.basename(aside)} and archived again from the verified buffer copy`;
   }
 
   /** A buffer copy that no longer hashes to what came off the camera: no retry can fix it; the workflow decides. */

@@ -6,9 +6,18 @@
 import { readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
-import { fingerprintStored } from '../src/compression.js';
+import { fingerprintStoredIfPresent } from '../src/compression.js';
 import { cameraConfig, type BufferHostConfig, type CameraConfig, type Config } from '../src/config.js';
-import { copyVerified, fingerprintFile, HASH_ALGORITHM, moveNoClobber, SourceDamagedError, sourceIdentity } from '../src/copy.js';
+import {
+  copyVerified,
+  describeContent,
+  fingerprintFile,
+  HASH_ALGORITHM,
+  moveNoClobber,
+  sameContent,
+  SourceDamagedError,
+  sourceIdentity,
+} from '../src/copy.js';
 import { confineReal, ensureFolderInside, removeEmptyFolders } from '../src/fsGuards.js';
 import {
   findBufferFramePath,
@@ -251,7 +260,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
             fingerprintFile(part.stagedPath),
             sourceIdentity(sources[index]!).catch((error: NodeJS.ErrnoException) => ignoreMissing(error)),
           ]);
-          if (staged.hash !== part.fingerprint.hash || staged.bytes !== part.fingerprint.bytes) {
+          if (!sameContent(staged, part.fingerprint)) {
             throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
           }
           if (now && (now.bytes !== part.identity.bytes || now.mtimeMs !== part.identity.mtimeMs)) {
@@ -318,7 +327,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix)!;
         const bufferPath = await confineReal(bufferHost.root, placed.path).catch(refuseUnsafe);
         const now = await fingerprintFile(bufferPath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
-        if (now && now.hash === part.fingerprint.hash && now.bytes === part.fingerprint.bytes) continue;
+        if (now && sameContent(now, part.fingerprint)) continue;
         const sourcePath = await confineReal(camera.root, part.sourcePath).catch(refuseUnsafe);
         const fresh = path.join(path.dirname(bufferPath), `.${path.basename(bufferPath)}.restored`);
         await unlink(fresh).catch(ignoreMissing);
@@ -339,13 +348,13 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
       for (const archived of input.archive) {
         const archivePath = await confineReal(config.archive.root, archived.path).catch(refuseUnsafe);
-        const now = await fingerprintStored(archivePath, archived.compression).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        const now = await fingerprintStoredIfPresent(archivePath, archived.compression);
         if (!now) return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
-        if (now.hash !== archived.fingerprint.hash || now.bytes !== archived.fingerprint.bytes) {
+        if (!sameContent(now, archived.fingerprint)) {
           logger.error({ archivePath, found: now, expected: archived.fingerprint }, 'archive copy damaged; buffer copy kept');
           return {
             deleted: false,
-            detail: `archive copy ${archivePath} differs (${now.hash}/${now.bytes} B, expected ${archived.fingerprint.hash}/${archived.fingerprint.bytes} B)`,
+            detail: `archive copy ${archivePath} differs (${describeContent(now)}, expected ${describeContent(archived.fingerprint)})`,
             damaged: archived,
             attempt: currentAttempt(),
           };

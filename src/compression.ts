@@ -9,7 +9,17 @@ import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { xxh3 } from '@node-rs/xxhash';
-import { defaultTempPath, fingerprintFile, hex, publish, SourceDamagedError, VerificationError, type CopyOutcome } from './copy.js';
+import {
+  defaultTempPath,
+  describeContent,
+  fingerprintFile,
+  hex,
+  publish,
+  sameContent,
+  SourceDamagedError,
+  VerificationError,
+  type CopyOutcome,
+} from './copy.js';
 import type { FileFingerprint } from './movie.js';
 
 export type Compression = 'gzip';
@@ -49,6 +59,14 @@ export function fingerprintStored(file: string, compression: Compression | undef
   return compression ? fingerprintDecompressed(file) : fingerprintFile(file);
 }
 
+/** Like fingerprintStored, or undefined when the file is not there. */
+export function fingerprintStoredIfPresent(file: string, compression: Compression | undefined): Promise<FileFingerprint | undefined> {
+  return fingerprintStored(file, compression).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return undefined;
+  });
+}
+
 /** Compresses `source` to `destination` (never replacing a file there) and proves it decompresses to `expected`. */
 export async function compressVerified(
   source: string,
@@ -66,8 +84,8 @@ export async function compressVerified(
     await handle.close();
     const [original, readBack] = [read.result(), await fingerprintDecompressed(tempPath)];
     for (const [what, seen] of [['read', original], ['decompressed read-back', readBack]] as const) {
-      if (seen.hash !== expected.hash || seen.bytes !== expected.bytes) {
-        const message = `${what} of ${source} gave ${seen.hash}/${seen.bytes} B, expected ${expected.hash}/${expected.bytes} B`;
+      if (!sameContent(seen, expected)) {
+        const message = `${what} of ${source} gave ${describeContent(seen)}, expected ${describeContent(expected)}`;
         throw what === 'read' ? new SourceDamagedError(message) : new VerificationError(message);
       }
     }

@@ -55,6 +55,16 @@ export class SourceDamagedError extends VerificationError {
   }
 }
 
+/** Two fingerprints of the same content. */
+export function sameContent(a: FileFingerprint, b: FileFingerprint): boolean {
+  return a.hash === b.hash && a.bytes === b.bytes;
+}
+
+/** A fingerprint as messages show it: `<hash>/<bytes> B`. */
+export function describeContent(f: FileFingerprint): string {
+  return `${f.hash}/${f.bytes} B`;
+}
+
 export const hex = (value: bigint) => value.toString(16).padStart(16, '0');
 
 /**
@@ -176,11 +186,11 @@ export async function copyVerified(source: string, destination: string, options:
       if (after.bytes !== sourceIdentity.bytes || after.mtimeMs !== sourceIdentity.mtimeMs || written.bytes !== after.bytes) {
         throw new SourceChangedError(source, sourceIdentity, after);
       }
-      if (readBack.hash !== written.hash || readBack.bytes !== written.bytes) {
-        throw new VerificationError(`read-back of ${tempPath} gave ${readBack.hash}/${readBack.bytes} B, written ${written.hash}/${written.bytes} B`);
+      if (!sameContent(readBack, written)) {
+        throw new VerificationError(`read-back of ${tempPath} gave ${describeContent(readBack)}, written ${describeContent(written)}`);
       }
-      if (options.expected && (options.expected.hash !== written.hash || options.expected.bytes !== written.bytes)) {
-        throw new SourceDamagedError(`${source} holds ${written.hash}/${written.bytes} B, expected ${options.expected.hash}/${options.expected.bytes} B`);
+      if (options.expected && !sameContent(options.expected, written)) {
+        throw new SourceDamagedError(`${source} holds ${describeContent(written)}, expected ${describeContent(options.expected)}`);
       }
     } finally {
       await target.close();
@@ -211,7 +221,7 @@ export async function publish(
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const existing = await fingerprintOf(destination);
     await unlink(tempPath);
-    return existing.hash === fingerprint.hash && existing.bytes === fingerprint.bytes
+    return sameContent(existing, fingerprint)
       ? { kind: 'already-present', fingerprint, source }
       : { kind: 'destination-differs', fingerprint, existing, source };
   }
@@ -242,7 +252,7 @@ export async function moveNoClobber(
     if (code === 'ENOENT' && !existsSync(from)) return findEarlierMove(from, destination, fingerprint);
     if (code !== 'EEXIST') throw error;
     const existing = await fingerprintFile(destination);
-    if (existing.hash !== fingerprint.hash || existing.bytes !== fingerprint.bytes) return 'destination-differs';
+    if (!sameContent(existing, fingerprint)) return 'destination-differs';
     await unlink(from);
     return 'already-present';
   }
@@ -255,7 +265,7 @@ export async function moveNoClobber(
 async function findEarlierMove(from: string, destination: string, fingerprint: FileFingerprint) {
   const present = await fingerprintFile(destination).catch(() => undefined);
   if (!present) throw new Error(`${from} is missing and ${destination} does not exist; nothing was moved`);
-  return present.hash === fingerprint.hash && present.bytes === fingerprint.bytes
+  return sameContent(present, fingerprint)
     ? ('already-present' as const)
     : ('destination-differs' as const);
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fingerprintFile } from '../../src/copy.js';
+import { fingerprintFile, sameContent } from '../../src/copy.js';
 import type { FileFingerprint, MovieStatus } from '../../src/movie.js';
 import { movieWorkflowId, QUERIES } from '../../src/operatorNames.js';
 import type { Harness } from '../helpers/harness.js';
@@ -19,10 +19,9 @@ export interface TrackedMovie {
 
 const FINAL = new Set(['archived', 'expired', 'parked']);
 
-async function sameContent(file: string | undefined, expected: FileFingerprint): Promise<boolean> {
+async function holds(file: string | undefined, expected: FileFingerprint): Promise<boolean> {
   if (!file || !existsSync(file)) return false;
-  const actual = await fingerprintFile(file);
-  return actual.hash === expected.hash && actual.bytes === expected.bytes;
+  return sameContent(await fingerprintFile(file), expected);
 }
 
 function filesUnder(root: string): string[] {
@@ -44,8 +43,8 @@ export async function checkInvariants(h: Harness, movies: TrackedMovie[]): Promi
     const archive = status.archive?.path;
     // A copy found damaged and reported by parking the movie is the system doing its job, not a violation.
     const damageReported = status.stage === 'parked' && /is damaged/.test(status.detail ?? '');
-    const bufferOk = await sameContent(buffer, movie.source);
-    const archiveOk = await sameContent(archive, movie.source);
+    const bufferOk = await holds(buffer, movie.source);
+    const archiveOk = await holds(archive, movie.source);
     // (With the camera freed, damage injected into the only copy loses the movie; the system must say so.)
     if (!existsSync(movie.cameraFile) && !bufferOk && !archiveOk && !damageReported) {
       violations.push(`${id}: camera file gone without an identical buffer or archive copy`);
