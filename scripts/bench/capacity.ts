@@ -5,7 +5,8 @@
  *   1. end-to-end time per movie (start -> archived) at rising start rates, until the median doubles;
  *   2. CAPACITY_OPEN (default 2000) ingestMovie workflows asleep on their expiry timers: server and worker RSS,
  *      server CPU while idle, database size, `MovieStage='archiving'` list latency;
- *   3. the time for all of them to expire when told to at once (expireEarly: re-verify archive, delete buffer copy).
+ *   3. the time for all of them to expire when told to at once (expireEarly: re-verify archive, delete buffer copy);
+ *   and worker and server RSS at each fifth of the fill, to show whether memory stays flat as open workflows grow.
  * CAPACITY_RATES (default 2,5,10,20,40 movies/s, 10 s each), CAPACITY_BACKENDS (default dev,postgres).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -123,7 +124,13 @@ async function runBackend(kind: string) {
     // 2. Fill up to OPEN sleeping movies at the highest rate that kept latency in bounds.
     const fillBegin = Date.now();
     const fill: string[] = [];
-    while (started.length < OPEN) fill.push(await submit());
+    // Memory as open workflows grow: flat if the worker's workflow cache (maxCachedWorkflows) bounds it.
+    const growth: { open: number; workerRssMiB: number; serverRssMiB: number }[] = [];
+    const checkpoint = Math.max(1, Math.round(OPEN / 5));
+    while (started.length < OPEN) {
+      fill.push(await submit());
+      if (started.length % checkpoint === 0) growth.push({ open: started.length, workerRssMiB: process.memoryUsage().rss / 1024 ** 2, serverRssMiB: rssMiB(server.pid) });
+    }
     for (const id of fill) await archivedAt(id);
     const fillRate = fill.length / ((Date.now() - fillBegin) / 1000);
     await sleep(10_000);
@@ -142,7 +149,7 @@ async function runBackend(kind: string) {
     }
     for (const id of ids) await client.workflow.getHandle(id).result();
     const expireS = (Date.now() - expireBegin) / 1000;
-    return { kind, rates, fillRate, open, expireS, movies: ids.length };
+    return { kind, rates, fillRate, open, growth, expireS, movies: ids.length };
   } finally {
     await roles.stop();
     await facility.db.end();
@@ -175,3 +182,9 @@ row('server CPU while idle (cores)', (r) => r.open.idleCpu.toFixed(3));
 row('database size (MiB)', (r) => r.open.databaseMiB.toFixed(0));
 row("list MovieStage='archiving' (ms)", (r) => String(r.open.listMs));
 row('all expire at once (s)', (r) => r.expireS.toFixed(1));
+for (let i = 0; i < Math.max(...results.map((r) => r.growth.length)); i++) {
+  row(`worker / server RSS at ${results[0]!.growth[i]?.open ?? '?'} open (MiB)`, (r) => {
+    const point = r.growth[i];
+    return point ? `${point.workerRssMiB.toFixed(0)} / ${point.serverRssMiB.toFixed(0)}` : '-';
+  });
+}
