@@ -13,7 +13,6 @@
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { decodePendingActivityState, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -35,30 +34,24 @@ import { classifyCameraEntry } from '../src/names.js';
 import { describeScope, type HoldScope } from '../src/holds.js';
 import { holdsInForce } from '../src/holdsRegistry.js';
 import {
-  ARCHIVE_HOLDS_WORKFLOW_ID,
-  ARCHIVE_HOLDS_WORKFLOW_TYPE,
   MOVIE_STAGES,
   movieWorkflowId,
   QUERIES,
   SEARCH_ATTRIBUTES,
   SIGNALS,
-  storageHealthWorkflowId,
-  bufferCapacityWorkflowId,
-  UNARCHIVED_STAGES,
-  WORKFLOW_TASK_QUEUE,
   type MovieStage,
 } from '../src/operatorNames.js';
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
-import type { CapacityReport } from '../activities/capacity.js';
 import { archivedMovies, bufferUsage } from '../src/bufferInventory.js';
 import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
-import { formatOverview, type HostOverview } from '../src/overview.js';
-import type { TargetHealth } from '../src/storageHealth.js';
+import { formatAlerts, formatOverview, type DashboardAlerts } from '../src/overview.js';
+import { gatherHostOverview } from '../src/hostOverview.js';
+import { changeMovieHold, changeScopeHold, reprocessMovies } from '../src/operatorActions.js';
 import { connectClient, TemporalUnreachableError } from '../src/temporal.js';
 import { formatBytes } from '../src/units.js';
-import { movieFilterFor, movieListQuery, temporalListCommand, type MovieFilter } from '../src/visibilityQuery.js';
+import { movieListQuery, temporalListCommand } from '../src/visibilityQuery.js';
 
 // `bufferctl list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -118,40 +111,16 @@ async function pendingActivities(client: Client, workflowId: string): Promise<Pe
   });
 }
 
-async function hostOverview(client: Client, config: Config, bufferHost: string, root: string): Promise<HostOverview> {
-  const count = async (filter: MovieFilter) => (await client.workflow.count(movieListQuery({ ...filter, bufferHost, open: true }))).count;
-  const stages = Object.fromEntries(await Promise.all(MOVIE_STAGES.map(async (stage) => [stage, await count({ stage })] as const)));
-  const unarchived: HostOverview['unarchived'] = { movies: 0, bytes: 0 };
-  for await (const movie of client.workflow.list({ query: movieListQuery({ bufferHost, stages: UNARCHIVED_STAGES, open: true }) })) {
-    unarchived.movies++;
-    unarchived.bytes += movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieBytes) ?? 0;
-    if (!unarchived.oldest || movie.startTime < unarchived.oldest.startTime) {
-      unarchived.oldest = { workflowId: movie.workflowId, startTime: movie.startTime, stage: movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage) ?? '?' };
-    }
+/** The alerts in force, as the dashboard raised them (it keeps the history a one-shot command lacks). */
+async function dashboardAlerts(config: Config): Promise<DashboardAlerts> {
+  const host = ['0.0.0.0', '::'].includes(config.dashboard.host) ? '127.0.0.1' : config.dashboard.host;
+  const url = `http://${host}:${config.dashboard.port}/api/alerts`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return (await response.json()) as DashboardAlerts;
+  } catch (error) {
+    return { unavailable: `dashboard not reachable at ${url} (${(error as Error).message}); alerts unknown` };
   }
-  const health = await client.workflow
-    .getHandle(storageHealthWorkflowId(config.archive.target, bufferHost))
-    .query<TargetHealth>(QUERIES.health)
-    .catch((error: Error) => ({ unavailable: error.message }));
-  const capacity = await client.workflow
-    .getHandle(bufferCapacityWorkflowId(bufferHost))
-    .query<CapacityReport | undefined>(QUERIES.capacity)
-    .catch(() => undefined);
-  // Free space is read here when bufferctl runs on the buffer host itself.
-  const bufferSpace = await statfs(root).then(
-    (fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }),
-    () => ({ unavailable: `${root} is not mounted here; run bufferctl on ${bufferHost}` }),
-  );
-  return {
-    bufferHost,
-    target: config.archive.target,
-    stages,
-    unarchived,
-    bufferSpace,
-    capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarly.length },
-    health,
-    preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },
-  };
 }
 
 function operator(): string {
@@ -166,9 +135,10 @@ program
   .action(async (reference: string | undefined, options: { json?: boolean }) =>
     withClient(async (client, config) => {
       if (!reference) {
-        const hosts = await Promise.all(config.bufferHosts.map((host) => hostOverview(client, config, host.name, host.root)));
+        const hosts = await Promise.all(config.bufferHosts.map((host) => gatherHostOverview(client, config, host.name, host.root)));
         const holds = await holdsInForce(client);
-        console.log(options.json ? JSON.stringify({ holds, hosts }, null, 2) : formatOverview(hosts, holds, config.temporal.namespace));
+        const alerts = await dashboardAlerts(config);
+        console.log(options.json ? JSON.stringify({ alerts, holds, hosts }, null, 2) : `${formatAlerts(alerts)}\n${formatOverview(hosts, holds, config.temporal.namespace)}`);
         return;
       }
       const id = await resolveMovieId(client, config, reference);
@@ -232,34 +202,12 @@ function holdCommand(name: 'hold' | 'release', description: string) {
         if (scopes.length + references.length === 0) throw new BufferctlUsageError(`name movies, or --session, --buffer-host or --all`);
         const request = { reason: options.reason ?? 'held by operator', by: operator() };
         for (const scope of scopes) {
-          if (name === 'hold') {
-            await client.workflow.signalWithStart(ARCHIVE_HOLDS_WORKFLOW_TYPE, {
-              workflowId: ARCHIVE_HOLDS_WORKFLOW_ID,
-              taskQueue: WORKFLOW_TASK_QUEUE,
-              args: [[]],
-              signal: SIGNALS.placeHold,
-              signalArgs: [{ scope, ...request }],
-            });
-          } else {
-            await client.workflow
-              .getHandle(ARCHIVE_HOLDS_WORKFLOW_ID)
-              .signal(SIGNALS.liftHold, { scope })
-              .catch((error) => {
-                if (!(error instanceof WorkflowNotFoundError)) throw error;
-              });
-          }
-          let signalled = 0;
-          for await (const movie of client.workflow.list({ query: movieListQuery({ ...movieFilterFor(scope), open: true }) })) {
-            const handle = client.workflow.getHandle(movie.workflowId);
-            await (name === 'hold' ? handle.signal(SIGNALS.holdArchive, { scope, ...request }) : handle.signal(SIGNALS.releaseArchive, { scope }));
-            signalled++;
-          }
+          const signalled = await changeScopeHold(client, name, scope, request);
           console.log(`${name} ${describeScope(scope)}: ${signalled} open movie(s) signalled; ${name === 'hold' ? 'movies arriving later are held too' : 'the hold is lifted'}`);
         }
         for (const reference of references) {
           const id = await resolveMovieId(client, config, reference);
-          const handle = client.workflow.getHandle(id);
-          await (name === 'hold' ? handle.signal(SIGNALS.holdArchive, { scope: 'movie', ...request }) : handle.signal(SIGNALS.releaseArchive, { scope: 'movie' }));
+          await changeMovieHold(client, name, id, request);
           console.log(`${name}: ${id}`);
         }
       }),
@@ -298,18 +246,10 @@ program
         for await (const movie of client.workflow.list({ query })) ids.push(movie.workflowId);
       }
       const request: ReprocessRequest = { motionEngine: options.motionEngine, ctfEngine: options.ctfEngine, by: operator() };
-      let signalled = 0;
-      for (const id of ids) {
-        try {
-          await client.workflow.getHandle(id).signal(SIGNALS.reprocess, request);
-          signalled++;
-          console.log(`reprocess: ${id}`);
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          console.log(`not reprocessed: ${id} has ended (its buffer copy expired)`);
-        }
-      }
-      console.log(`${signalled} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
+      const { signalled, ended } = await reprocessMovies(client, ids, request);
+      for (const id of signalled) console.log(`reprocess: ${id}`);
+      for (const id of ended) console.log(`not reprocessed: ${id} has ended (its buffer copy expired)`);
+      console.log(`${signalled.length} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
     }),
   );
 

@@ -9,13 +9,17 @@
  * Environment: DEMO_MOVIE_MB (size of DE frames folders, default 8), DEMO_INTERVAL_S (seconds between exposures, default 4),
  * DEMO_MOVIES (stop acquiring after this many), TEMPORAL_ADDRESS (use that cluster instead), LEGINONDB_URL.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { startDashboard } from '../dashboard/server.js';
+import { openBufferDb } from '../src/bufferdb.js';
 import { durationMs } from '../src/config.js';
+import { logger } from '../src/logger.js';
 import { createDatabase, ensureMariaDb } from '../src/mariadb.js';
-import { ensureRelionInstalled } from '../src/relionPackage.js';
+import { ensureRelionInstalled } from '../src/debianPackages.js';
 import { prepareSimulatedFacility } from '../src/simulator/facility.js';
 import { connectClient } from '../src/temporal.js';
-import { startDevServer } from '../src/temporalDevServer.js';
+import { freePort, startDevServer } from '../src/temporalDevServer.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
 import { ROLES, startRoles } from '../workers/roles.js';
 
@@ -65,21 +69,34 @@ const temporal = external
       namespace: 'default',
       retentionMs: durationMs('30d'),
     });
+// The demo's dashboard accepts actions from whoever has this run's token (printed below).
+const operatorToken = process.env.DASHBOARD_OPERATOR_TOKEN ?? randomBytes(12).toString('hex');
 const facility = await prepareSimulatedFacility({
   baseDir: demoDir,
   leginondbUrl,
-  overrides: { ...DEMO_SETTINGS, temporal: { address: temporal?.address ?? external } },
+  overrides: {
+    ...DEMO_SETTINGS,
+    temporal: { address: temporal?.address ?? external },
+    dashboard: { operatorToken, throughputWindow: '1h', throughputBucket: '5m' },
+    // Alerts a short demo can show: a quiet camera after 2 minutes.
+    alerts: { noMovieFor: '2m' },
+    metrics: { workerBindAddress: `127.0.0.1:${await freePort()}` },
+  },
 });
 const { config, microscope } = facility;
 // The session's gain and dark references, with frames saved flipped and turned, as on many K3 setups.
 await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: FRAME_SIZE });
 const roles = await startRoles(config, { roles: ROLES });
 const client = await connectClient(config);
+const bufferDb = openBufferDb(config.bufferdb!.url);
+const dashboard = await startDashboard(config, { client, bufferDb, webUi: temporal?.uiUrl, logger });
 const startedAt = new Date().toISOString();
 const uiUrl = temporal?.uiUrl ?? 'your cluster’s Web UI';
 const bufferctl = `npm run -s bufferctl -- --config ${path.relative(root, facility.configFile)}`;
 
 console.log(`
+  dashboard         ${dashboard.url}   (operator token for its actions: ${operatorToken})
+  metrics           ${dashboard.url}/metrics
   Temporal Web UI   ${temporal?.uiUrl ? `${temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows` : uiUrl}
   Leginon session   ${facility.sessionName} in ${leginondbUrl}
   camera share      ${facility.dirs.camera}
@@ -149,7 +166,9 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   clearInterval(ticker);
-  process.stdout.write('\nStopping: watcher, workers, dev server...\n');
+  process.stdout.write('\nStopping: dashboard, watcher, workers, dev server...\n');
+  await dashboard.close();
+  await bufferDb.end();
   await roles.stop();
   await client.connection.close();
   await facility.db.end();

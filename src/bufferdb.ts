@@ -4,7 +4,7 @@
  * recorded in `schema_migrations`; add new ones at the end and never edit an applied one.
  */
 import mysql from 'mysql2/promise';
-import { astigmatism, type CtfResult, type MotionResult } from './preprocess/results.js';
+import { astigmatism, type CtfResult, type FrameShift, type MotionResult } from './preprocess/results.js';
 
 export type BufferDb = mysql.Pool;
 
@@ -132,4 +132,47 @@ export async function recordStep(db: BufferDb, record: StepRecord): Promise<void
 export async function findStepRecords(db: BufferDb, workflowId: string): Promise<mysql.RowDataPacket[]> {
   const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT * FROM preprocess_results WHERE workflow_id = ? ORDER BY run, step', [workflowId]);
   return rows;
+}
+
+/** A movie's latest pre-processing figures, as the dashboard plots them. */
+export interface SessionFigures {
+  workflowId: string;
+  imageFilename: string;
+  motion?: { outcome: 'ok' | 'failed'; totalDriftPx?: number; shifts?: FrameShift[]; finishedAt: string };
+  ctf?: { outcome: 'ok' | 'failed'; resolutionA?: number; defocus1A?: number; defocus2A?: number; astigmatismA?: number; finishedAt: string };
+}
+
+/** Per movie of the session, the steps of its latest run (reprocessing adds runs; the latest is what counts). */
+export async function sessionFigures(db: BufferDb, session: string): Promise<SessionFigures[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT r.workflow_id, r.image_filename, r.step, r.outcome, r.total_drift_px, r.frame_shifts, r.ctf_resolution_a,
+            r.defocus1_a, r.defocus2_a, r.astigmatism_a, r.finished_at
+       FROM preprocess_results r
+       JOIN (SELECT workflow_id, MAX(run) AS run FROM preprocess_results WHERE session = ? GROUP BY workflow_id) latest
+         ON latest.workflow_id = r.workflow_id AND latest.run = r.run
+      WHERE r.session = ?`,
+    [session, session],
+  );
+  const byMovie = new Map<string, SessionFigures>();
+  const orUndefined = (value: unknown) => (value === null || value === undefined ? undefined : Number(value));
+  for (const row of rows) {
+    const movie: SessionFigures = byMovie.get(row.workflow_id) ?? { workflowId: row.workflow_id, imageFilename: row.image_filename };
+    // mysql2 wrote the Date in the server process's local time (its default), so it is read back as local time.
+    const finishedAt = new Date(String(row.finished_at).replace(' ', 'T')).toISOString();
+    if (row.step === 'motion') {
+      const shifts = typeof row.frame_shifts === 'string' ? (JSON.parse(row.frame_shifts) as FrameShift[]) : (row.frame_shifts ?? undefined);
+      movie.motion = { outcome: row.outcome, totalDriftPx: orUndefined(row.total_drift_px), shifts, finishedAt };
+    } else {
+      movie.ctf = {
+        outcome: row.outcome,
+        resolutionA: orUndefined(row.ctf_resolution_a),
+        defocus1A: orUndefined(row.defocus1_a),
+        defocus2A: orUndefined(row.defocus2_a),
+        astigmatismA: orUndefined(row.astigmatism_a),
+        finishedAt,
+      };
+    }
+    byMovie.set(row.workflow_id, movie);
+  }
+  return [...byMovie.values()];
 }

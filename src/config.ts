@@ -240,6 +240,60 @@ export const ConfigSchema = z
       })
       .optional(),
     preprocess: PreprocessSchema.prefault({}),
+    /** The operator dashboard (`npm run dashboard`; the demo starts it): overview, session plots, /metrics, alerts. */
+    dashboard: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        /** 0 picks a free port (tests). */
+        port: z.number().int().min(0).max(65_535).default(8234),
+        /**
+         * With a token, the page offers hold/release/reprocess to whoever presents it; without, it is read-only.
+         * Prefer DASHBOARD_OPERATOR_TOKEN to keeping it in the file.
+         */
+        operatorToken: z.string().min(16, { message: 'use at least 16 characters' }).optional(),
+        /** How often the figures are gathered (one set of Temporal queries, shared by every viewer). */
+        refreshInterval: duration('5s'),
+        /** Links each movie to its history there; default: the embedded dev server's UI when there is one. */
+        temporalWebUi: z.url().optional(),
+        /** Throughput is shown over this window, in buckets of this size. */
+        throughputWindow: duration('6h'),
+        throughputBucket: duration('30m'),
+      })
+      .prefault({}),
+    /** Thresholds drawn on the session plots; the bad-CTF alert counts fits worse than maxCtfResolutionA. */
+    quality: z
+      .strictObject({
+        maxCtfResolutionA: positive.default(6),
+        maxTotalDriftPx: positive.default(40),
+        maxAstigmatismA: positive.default(1000),
+      })
+      .prefault({}),
+    /** Conditions the dashboard raises (log line at error level, `/api/alerts`, the `cryo_buffer_alert` metric, a webhook). */
+    alerts: z
+      .strictObject({
+        /** POSTed `{event: "raised"|"cleared", alert}` as JSON. */
+        webhookUrl: z.url().optional(),
+        /** Alert when the buffer (or a camera share) would be full within this long at the current rate. */
+        bufferFullWithin: duration('6h'),
+        cameraFullWithin: duration('1h'),
+        /** A camera that delivered a movie within activeSessionWindow but none for noMovieFor. */
+        noMovieFor: duration('15m'),
+        activeSessionWindow: duration('4h'),
+        /** This many fits in a row worse than quality.maxCtfResolutionA (or failed). */
+        badCtfRun: z.number().int().min(1).default(5),
+        /** The oldest movie waiting for pre-processing has waited this long. */
+        preprocessLag: duration('15m'),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
+        /** Where worker processes serve the Temporal SDK's Prometheus metrics (host:port); the dashboard's /metrics includes them. */
+        workerBindAddress: z
+          .string()
+          .regex(/^[^:\s]+:\d+$/, { message: 'expected host:port, e.g. "127.0.0.1:9464"' })
+          .optional(),
+      })
+      .prefault({}),
     activities: z
       .strictObject({
         /** A copy that reports no progress for this long is presumed dead (worker crash) and retried. */
@@ -310,6 +364,7 @@ export const ENV_OVERRIDES = {
   TEMPORAL_ADDRESS: ['temporal', 'address'],
   TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
   LEGINONDB_URL: ['leginondb', 'url'],
+  DASHBOARD_OPERATOR_TOKEN: ['dashboard', 'operatorToken'],
 } as const;
 
 function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
@@ -349,6 +404,17 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, [`cannot read the file as JSON: ${(error as Error).message}`]);
   }
   return parseConfig(raw, env, file);
+}
+
+/** For a process's entry point: a bad configuration prints what is wrong, key by key, and exits with status 2. */
+export function loadConfigOrExit(file: string): Config {
+  try {
+    return loadConfig(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
 }
 
 export function preprocessingEnabled(config: Config): boolean {

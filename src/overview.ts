@@ -36,6 +36,16 @@ function age(since: Date, now: Date): string {
   return hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** What the dashboard's /api/alerts answers, or why it could not be asked. */
+export type DashboardAlerts = { at: string; stale?: string; alerts: { kind: string; message: string; since: string }[] } | { unavailable: string };
+
+export function formatAlerts(answer: DashboardAlerts): string {
+  if ('unavailable' in answer) return `alerts     ${answer.unavailable}`;
+  const stale = answer.stale ? ` (dashboard figures are stale: ${answer.stale})` : '';
+  if (answer.alerts.length === 0) return `alerts     none in force${stale}`;
+  return answer.alerts.map((a) => `ALERT ${a.kind}: ${a.message} (since ${a.since})`).join('\n') + stale;
+}
+
 export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], namespace: string, now = new Date()): string {
   const lines: string[] = holds.length
     ? holds.map((h) => `HOLD in force on ${describeScope(h.scope)}: ${h.reason} (by ${h.by} since ${h.since}); lift with bufferctl release ${releaseFlag(h.scope)}`)

@@ -44,7 +44,7 @@ export async function connectClient(config: Config): Promise<Client> {
  * server does. Logs once per minute while waiting.
  */
 export async function connectWorkerConnection(config: Config): Promise<NativeConnection> {
-  installTemporalRuntime();
+  installTemporalRuntime(config.metrics.workerBindAddress);
   const options = connectionOptions(config);
   const address = options.address;
   for (let attempt = 0; ; attempt++) {
@@ -61,9 +61,10 @@ let runtimeInstalled = false;
 
 /**
  * Routes the SDK's own log lines (worker state changes, task failures) into the project's JSON log, at warn
- * and above unless TEMPORAL_LOG_LEVEL says otherwise. Must run before the first worker connection.
+ * and above unless TEMPORAL_LOG_LEVEL says otherwise, and serves the SDK's worker metrics for Prometheus at
+ * `metricsBindAddress` (config metrics.workerBindAddress). Must run before the first worker connection.
  */
-export function installTemporalRuntime(): void {
+export function installTemporalRuntime(metricsBindAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
@@ -85,6 +86,7 @@ export function installTemporalRuntime(): void {
       warn: (m, meta) => forward('WARN', m, meta),
       error: (m, meta) => forward('ERROR', m, meta),
     },
+    ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress } } } } : {}),
   });
 }
 

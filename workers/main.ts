@@ -4,7 +4,7 @@
  * Without --role it serves every role; SIGINT/SIGTERM stop it after in-flight tasks are handed back.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { logger } from '../src/logger.js';
 import { ROLES, startRoles, type Role } from './roles.js';
 
@@ -24,14 +24,7 @@ const program = new Command('cryo-buffer-worker')
   .parse();
 
 const options = program.opts<{ config: string; role?: Role[]; bufferHost?: string[]; camera?: string[] }>();
-let config: Config;
-try {
-  config = loadConfig(options.config);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(2);
-}
+const config = loadConfigOrExit(options.config);
 const running = await startRoles(config, {
   roles: options.role ?? ROLES,
   bufferHosts: options.bufferHost,

@@ -19,7 +19,7 @@ import { deriveImagingParameters } from '../../src/preprocess/imaging.js';
 import { preprocessTaskQueue, PREPROCESS_WORKFLOW_TYPE, WORKFLOW_TASK_QUEUE } from '../../src/operatorNames.js';
 import type { PreprocessMovieInput, PreprocessSummary } from '../../src/preprocess/job.js';
 import { buildRelionMotionArgs } from '../../src/preprocess/relion.js';
-import { ensureRelionInstalled } from '../../src/relionPackage.js';
+import { ensureRelionInstalled } from '../../src/debianPackages.js';
 import { makeDriftMovie } from '../../src/simulator/driftMovie.js';
 import { prepareSimulatedFacility } from '../../src/simulator/facility.js';
 import { encodeTiffStack } from '../../src/simulator/tiff.js';

@@ -51,6 +51,14 @@ export function totalDrift(shifts: FrameShift[]): number {
   return Number(sum.toFixed(3));
 }
 
+/** Frame-to-frame moves counted as early motion: beam-induced motion is largest in the first frames. */
+export const EARLY_MOVES = 3;
+
+/** The trajectory's length split into its first EARLY_MOVES moves and the rest, in pixels. */
+export function earlyLateMotion(shifts: FrameShift[]): { early: number; late: number } {
+  return { early: totalDrift(shifts.slice(0, EARLY_MOVES + 1)), late: totalDrift(shifts.slice(EARLY_MOVES)) };
+}
+
 /** Defocus difference in Å: what operators call astigmatism. */
 export function astigmatism(ctf: Pick<CtfResult, 'defocus1' | 'defocus2'>): number {
   return Math.abs(ctf.defocus1 - ctf.defocus2);

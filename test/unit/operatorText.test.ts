@@ -5,6 +5,7 @@ import { explainUnreachable } from '../../src/leginondb.js';
 import { formatBytes } from '../../src/units.js';
 import { describePreprocess, formatMovieStatus } from '../../src/statusFormat.js';
 import { movieListQuery, temporalListCommand } from '../../src/visibilityQuery.js';
+import { formatAlerts } from '../../src/overview.js';
 
 describe('movieListQuery', () => {
   it('lists all movies, or filters by the search attributes', () => {
@@ -119,5 +120,16 @@ describe('formatBytes', () => {
     assert.equal(formatBytes(812 * 1024 ** 2), '812 MiB');
     assert.equal(formatBytes(1.25 * 1024 ** 3), '1.3 GiB');
     assert.equal(formatBytes(5120 * 1024 ** 3), '5.0 TiB');
+  });
+});
+
+describe('formatAlerts', () => {
+  it('lists the alerts the dashboard holds, says when there are none, and why they are unknown', () => {
+    assert.equal(
+      formatAlerts({ at: 't', alerts: [{ kind: 'storage-down', message: 'archive target gpfs is down', since: '2026-11-30T01:00:00Z' }] }),
+      'ALERT storage-down: archive target gpfs is down (since 2026-11-30T01:00:00Z)',
+    );
+    assert.equal(formatAlerts({ at: 't', alerts: [], stale: 'Temporal unreachable' }), 'alerts     none in force (dashboard figures are stale: Temporal unreachable)');
+    assert.equal(formatAlerts({ unavailable: 'dashboard not reachable at http://127.0.0.1:8234/api/alerts' }), 'alerts     dashboard not reachable at http://127.0.0.1:8234/api/alerts');
   });
 });
