@@ -72,7 +72,8 @@ function throughputChart(canvas, buckets) {
   const data = { labels: buckets.map((b) => time(Date.parse(b.start))), datasets: [{ label: 'movies', data: buckets.map((b) => b.movies), backgroundColor: '#3367d6' }] };
   const existing = Chart.getChart(canvas);
   if (existing) { existing.data = data; existing.update('none'); return; }
-  new Chart(canvas, { type: 'bar', data, options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false }, title: { display: true, text: 'movies per bucket' } } } });
+  const minutes = buckets.length > 1 ? Math.round((Date.parse(buckets[1].start) - Date.parse(buckets[0].start)) / 60000) : 0;
+  new Chart(canvas, { type: 'bar', data, options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false }, title: { display: true, text: `movies arriving per ${minutes} min (by start of interval)` } } } });
 }
 
 function renderHosts(snapshot) {

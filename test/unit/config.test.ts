@@ -61,6 +61,14 @@ describe('config', () => {
     assert.equal(config.leginondb.url, 'mysql://u:p@db/leginondb');
   });
 
+  it('takes the dashboard operator token from the environment, and names a weak token, a bad webhook or metrics address', () => {
+    assert.equal(parseConfig(minimal, { DASHBOARD_OPERATOR_TOKEN: 'a-long-enough-operator-token' }).dashboard.operatorToken, 'a-long-enough-operator-token');
+    assert.equal(parseConfig(minimal, {}).dashboard.operatorToken, undefined);
+    const found = problems({ ...minimal, dashboard: { operatorToken: 'short' }, alerts: { webhookUrl: 'not a url' }, metrics: { workerBindAddress: '9464' } });
+    assert.deepEqual(found.map((p) => p.split(':')[0]).sort(), ['alerts.webhookUrl', 'dashboard.operatorToken', 'metrics.workerBindAddress']);
+    assert.match(found.join('\n'), /dashboard\.operatorToken: use at least 16 characters/);
+  });
+
   it('reports a file that is not JSON with its path', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'config.json');
     writeFileSync(file, '{ not json');
