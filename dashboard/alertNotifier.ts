@@ -3,12 +3,8 @@
  * webhook, a cleared one logged and POSTed once; alerts still in force keep the time they were raised. A webhook
  * that fails is logged, never retried in a loop, and never stops the dashboard.
  */
-import { alertKey, type Alert } from '../src/dashboard/alerts.js';
+import { alertKey, type ActiveAlert, type Alert } from '../src/dashboard/alerts.js';
 import type { Logger } from '../src/logger.js';
-
-export interface ActiveAlert extends Alert {
-  since: string;
-}
 
 const WEBHOOK_TIMEOUT_MS = 5_000;
 

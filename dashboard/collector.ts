@@ -7,16 +7,15 @@
 import { statfs } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { durationMs, type Config } from '../src/config.js';
-import { evaluateAlerts, type AlertFacts } from '../src/dashboard/alerts.js';
-import { addSample, forecastFull, throughput, type FillForecast, type SpaceSample, type Throughput } from '../src/dashboard/figures.js';
-import type { HoldRecord } from '../src/holds.js';
+import { evaluateAlerts } from '../src/dashboard/alerts.js';
+import { addSample, forecastFull, throughput, type FillForecast, type SpaceSample } from '../src/dashboard/figures.js';
+import { alertFactsOf, bySession, latestStart, type CameraSnapshot, type DashboardSnapshot, type HostSnapshot, type RecentMovie } from '../src/dashboard/snapshot.js';
 import { holdsInForce } from '../src/holdsRegistry.js';
 import { gatherHostOverview } from '../src/hostOverview.js';
 import { isMounted } from '../src/mounts.js';
 import { SEARCH_ATTRIBUTES } from '../src/operatorNames.js';
-import type { HostOverview } from '../src/overview.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
-import type { ActiveAlert, AlertNotifier } from './alertNotifier.js';
+import type { AlertNotifier } from './alertNotifier.js';
 
 /** Recent movies are listed again this far back each refresh: late search attributes (bytes, session, CTF) land. */
 const RELIST_OVERLAP_MS = 30 * 60_000;
@@ -24,49 +23,7 @@ const RELIST_OVERLAP_MS = 30 * 60_000;
 const SPACE_HISTORY_MS = 60 * 60_000;
 const MIN_FORECAST_SPAN_MS = 60_000;
 
-export interface RecentMovie {
-  workflowId: string;
-  runId: string;
-  startedAt: number;
-  bytes: number;
-  cameraHost?: string;
-  bufferHost?: string;
-  session?: string;
-  preprocessState?: string;
-  ctfResolution?: number;
-}
-
-export interface HostSnapshot extends HostOverview {
-  bufferForecast?: FillForecast;
-  throughput: Throughput;
-  lastMovieAt?: string;
-  oldestPreprocessWait?: string;
-}
-
-export interface CameraSnapshot {
-  host: string;
-  bufferHost: string;
-  mounted: boolean;
-  space?: { freeBytes: number; totalBytes: number };
-  forecast?: FillForecast;
-  throughput: Throughput;
-  lastMovieAt?: string;
-}
-
-export interface DashboardSnapshot {
-  at: string;
-  namespace: string;
-  /** Set when the figures could not be refreshed: they are the last good ones. */
-  stale?: string;
-  holds: HoldRecord[];
-  hosts: HostSnapshot[];
-  cameras: CameraSnapshot[];
-  sessions: { name: string; movies: number; lastMovieAt: string }[];
-  alerts: ActiveAlert[];
-}
-
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const latest = (movies: RecentMovie[]) => (movies.length ? Math.max(...movies.map((m) => m.startedAt)) : undefined);
 
 export class DashboardCollector {
   private readonly recent = new Map<string, RecentMovie>();
@@ -110,7 +67,7 @@ export class DashboardCollector {
           ...overview,
           bufferForecast: this.forecast(`buffer:${host.name}`, space, now),
           throughput: rate(mine),
-          lastMovieAt: iso(latest(mine)),
+          lastMovieAt: iso(latestStart(mine)),
           oldestPreprocessWait: iso(await this.oldestPreprocessWait(host.name)),
         };
       }),
@@ -120,30 +77,10 @@ export class DashboardCollector {
         const mounted = await isMounted(camera.root, camera.markerFile);
         const space = mounted ? await statfs(camera.root).then((fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }), () => undefined) : undefined;
         const mine = recent.filter((m) => m.cameraHost === camera.host);
-        return { host: camera.host, bufferHost: camera.bufferHost, mounted, space, forecast: this.forecast(`camera:${camera.host}`, space?.freeBytes, now), throughput: rate(mine), lastMovieAt: iso(latest(mine)) };
+        return { host: camera.host, bufferHost: camera.bufferHost, mounted, space, forecast: this.forecast(`camera:${camera.host}`, space?.freeBytes, now), throughput: rate(mine), lastMovieAt: iso(latestStart(mine)) };
       }),
     );
-    const sessions = new Map<string, RecentMovie[]>();
-    for (const movie of recent) if (movie.session) sessions.set(movie.session, [...(sessions.get(movie.session) ?? []), movie]);
-    const facts: AlertFacts = {
-      now,
-      hosts: hosts.map((h) => ({
-        bufferHost: h.bufferHost,
-        target: h.target,
-        storage: 'unavailable' in h.health ? { state: 'unknown' } : { state: h.health.state, since: h.health.since, problem: h.health.lastProbe?.problem },
-        aboveHighWatermark: h.capacity?.aboveHigh ? { usedFraction: h.capacity.usedFraction } : undefined,
-        bufferForecast: h.bufferForecast,
-        oldestPreprocessWait: h.oldestPreprocessWait ? Date.parse(h.oldestPreprocessWait) : undefined,
-      })),
-      cameras: cameras.map((c) => ({ host: c.host, mounted: c.mounted, forecast: c.forecast, lastMovieAt: c.lastMovieAt ? Date.parse(c.lastMovieAt) : undefined })),
-      ctfFits: [...sessions].map(([session, movies]) => ({
-        session,
-        fits: movies
-          .filter((m) => m.preprocessState === 'done' || m.preprocessState === 'failed')
-          .sort((a, b) => a.startedAt - b.startedAt)
-          .map((m) => (m.preprocessState === 'done' ? (m.ctfResolution ?? null) : null)),
-      })),
-    };
+    const facts = alertFactsOf(hosts, cameras, recent, now);
     const alerts = await this.notifier.update(evaluateAlerts(facts, config), now);
     return {
       at: new Date(now).toISOString(),
@@ -151,8 +88,8 @@ export class DashboardCollector {
       holds: await holdsInForce(this.client),
       hosts,
       cameras,
-      sessions: [...sessions]
-        .map(([name, movies]) => ({ name, movies: movies.length, lastMovieAt: iso(latest(movies))! }))
+      sessions: [...bySession(recent)]
+        .map(([name, movies]) => ({ name, movies: movies.length, lastMovieAt: iso(latestStart(movies))! }))
         .sort((a, b) => b.lastMovieAt.localeCompare(a.lastMovieAt)),
       alerts,
     };

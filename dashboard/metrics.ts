@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ALERT_KINDS } from '../src/dashboard/alerts.js';
 import { MOVIE_STAGES } from '../src/operatorNames.js';
-import type { DashboardSnapshot } from './collector.js';
+import type { DashboardSnapshot } from '../src/dashboard/snapshot.js';
 
 export function createMetrics() {
   const registry = new Registry();

@@ -17,7 +17,8 @@ import type { Logger } from '../src/logger.js';
 import { changeMovieHold, changeScopeHold, reprocessMovies } from '../src/operatorActions.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
 import { AlertNotifier } from './alertNotifier.js';
-import { DashboardCollector, type DashboardSnapshot } from './collector.js';
+import type { DashboardSnapshot } from '../src/dashboard/snapshot.js';
+import { DashboardCollector } from './collector.js';
 import { createMetrics } from './metrics.js';
 import { SessionViews } from './sessionView.js';
 

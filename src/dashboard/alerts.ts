@@ -26,6 +26,11 @@ export interface Alert {
   message: string;
 }
 
+/** An alert in force, since it was first raised. */
+export interface ActiveAlert extends Alert {
+  since: string;
+}
+
 export const alertKey = (alert: Pick<Alert, 'kind' | 'subject'>) => `${alert.kind}:${alert.subject}`;
 
 export interface AlertFacts {

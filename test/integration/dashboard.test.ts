@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { chromium, type Browser } from 'playwright-core';
-import type { DashboardSnapshot } from '../../dashboard/collector.js';
+import type { DashboardSnapshot } from '../../src/dashboard/snapshot.js';
 import { startDashboard, type RunningDashboard } from '../../dashboard/server.js';
 import { openBufferDb, type BufferDb } from '../../src/bufferdb.js';
 import type { Config } from '../../src/config.js';

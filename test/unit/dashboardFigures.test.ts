@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { ALERT_KINDS, evaluateAlerts, type AlertFacts } from '../../src/dashboard/alerts.js';
 import { addSample, forecastFull, latencyDistribution, throughput } from '../../src/dashboard/figures.js';
 import { buildSessionView, historyUrl, type StatusDigest } from '../../src/dashboard/session.js';
+import { alertFactsOf } from '../../src/dashboard/snapshot.js';
 import { earlyLateMotion } from '../../src/preprocess/results.js';
 
 const HOUR = 3_600_000;
@@ -178,5 +179,22 @@ describe('session view', () => {
 
   it('links nothing without a Web UI', () => {
     assert.equal(historyUrl(undefined, 'default', 'movie:k3:a', 'r'), undefined);
+  });
+});
+
+describe('alert facts from a snapshot', () => {
+  it('gives each session its CTF fits in acquisition order (failed or ringless as null), and unknown storage when health is unavailable', () => {
+    const movie = (id: string, startedAt: number, preprocessState?: string, ctfResolution?: number, session = 's1') => ({ workflowId: id, runId: 'r', startedAt, bytes: 1, session, preprocessState, ctfResolution });
+    const throughputNone = { buckets: [], moviesPerHour: 0, bytesPerHour: 0 };
+    const facts = alertFactsOf(
+      [{ bufferHost: 'buffer1', target: 'gpfs', stages: {}, unarchived: { movies: 0, bytes: 0 }, health: { unavailable: 'no worker' }, preprocess: { waiting: 0, failed: 0 }, throughput: throughputNone, oldestPreprocessWait: new Date(5).toISOString() }],
+      [{ host: 'k3', bufferHost: 'buffer1', mounted: true, throughput: throughputNone, lastMovieAt: new Date(9).toISOString() }],
+      [movie('c', 30, 'done', 4), movie('a', 10, 'done'), movie('b', 20, 'failed'), movie('d', 40, 'running'), movie('e', 50, 'done', 3, 's2'), { ...movie('f', 60), session: undefined }],
+      100,
+    );
+    assert.deepEqual(facts.ctfFits, [{ session: 's1', fits: [null, null, 4] }, { session: 's2', fits: [3] }]);
+    assert.deepEqual(facts.hosts[0]!.storage, { state: 'unknown' });
+    assert.equal(facts.hosts[0]!.oldestPreprocessWait, 5);
+    assert.deepEqual(facts.cameras, [{ host: 'k3', mounted: true, forecast: undefined, lastMovieAt: 9 }]);
   });
 });
