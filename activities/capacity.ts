@@ -4,7 +4,7 @@
  * movies until the low watermark would be reached. Un-archived movies are never candidates.
  */
 import type { Client } from '@temporalio/client';
-import { archivedMovies, bufferUsage } from '../src/bufferInventory.js';
+import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
 import { describeUsage, planEarlyExpiry, type BufferUsage, type ExpiryPlan } from '../src/capacity.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
@@ -24,7 +24,7 @@ export function createCapacityActivities({ config, bufferHost, client, logger }:
   const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };
   return {
     async checkCapacity(): Promise<CapacityReport> {
-      const usage = await bufferUsage(bufferHost.root);
+      const usage = await diskSpace(bufferHost.root);
       let plan: ExpiryPlan = planEarlyExpiry(usage, [], marks);
       const expiredEarly: string[] = [];
       if (plan.aboveHigh) {

@@ -44,7 +44,7 @@ import {
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
-import { archivedMovies, bufferUsage } from '../src/bufferInventory.js';
+import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
 import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
 import { formatAlerts, formatOverview, type DashboardAlerts } from '../src/overview.js';
 import { gatherHostOverview } from '../src/hostOverview.js';
@@ -273,7 +273,7 @@ program
       const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };
       for (const host of config.bufferHosts.filter((h) => !options.bufferHost || h.name === options.bufferHost)) {
         const archived = await archivedMovies(client, host.name);
-        const usage = await bufferUsage(host.root).catch(() => undefined);
+        const usage = await diskSpace(host.root).catch(() => undefined);
         console.log(`buffer host ${host.name}: ${archived.length} archived movies still on the buffer`);
         if (!usage) {
           console.log(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);

@@ -4,8 +4,8 @@
  * free-space history for forecasts, and the alerts those raise. When Temporal cannot be reached the last figures
  * stay up, marked stale, with the reason.
  */
-import { statfs } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
+import { diskSpace } from '../src/bufferInventory.js';
 import { durationMs, type Config } from '../src/config.js';
 import { evaluateAlerts } from '../src/dashboard/alerts.js';
 import { addSample, forecastFull, throughput, type FillForecast, type SpaceSample } from '../src/dashboard/figures.js';
@@ -75,7 +75,7 @@ export class DashboardCollector {
     const cameras = await Promise.all(
       config.cameras.map(async (camera): Promise<CameraSnapshot> => {
         const mounted = await isMounted(camera.root, camera.markerFile);
-        const space = mounted ? await statfs(camera.root).then((fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }), () => undefined) : undefined;
+        const space = mounted ? await diskSpace(camera.root).catch(() => undefined) : undefined;
         const mine = recent.filter((m) => m.cameraHost === camera.host);
         return { host: camera.host, bufferHost: camera.bufferHost, mounted, space, forecast: this.forecast(`camera:${camera.host}`, space?.freeBytes, now), throughput: rate(mine), lastMovieAt: iso(latestStart(mine)) };
       }),

@@ -5,7 +5,8 @@ import type { BufferUsage, ExpiryCandidate } from './capacity.js';
 import { SEARCH_ATTRIBUTES } from './operatorNames.js';
 import { movieListQuery } from './visibilityQuery.js';
 
-export async function bufferUsage(root: string): Promise<BufferUsage> {
+/** Size and free space (for unprivileged writers) of the file system holding `root`. */
+export async function diskSpace(root: string): Promise<BufferUsage> {
   const fs = await statfs(root);
   return { totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
 }

@@ -2,9 +2,9 @@
  * What `bufferctl status` and the dashboard show per buffer host: movies per stage, the un-archived backlog and its
  * oldest movie, the archive target's health, the last capacity check and pre-processing queues.
  */
-import { statfs } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import type { CapacityReport } from '../activities/capacity.js';
+import { diskSpace } from './bufferInventory.js';
 import type { Config } from './config.js';
 import { bufferCapacityWorkflowId, MOVIE_STAGES, QUERIES, SEARCH_ATTRIBUTES, storageHealthWorkflowId, UNARCHIVED_STAGES } from './operatorNames.js';
 import type { HostOverview } from './overview.js';
@@ -31,10 +31,7 @@ export async function gatherHostOverview(client: Client, config: Config, bufferH
     .query<CapacityReport | undefined>(QUERIES.capacity)
     .catch(() => undefined);
   // Free space is read here when bufferctl runs on the buffer host itself.
-  const bufferSpace = await statfs(root).then(
-    (fs) => ({ freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize }),
-    () => ({ unavailable: `${root} is not mounted here; run bufferctl on ${bufferHost}` }),
-  );
+  const bufferSpace = await diskSpace(root).catch(() => ({ unavailable: `${root} is not mounted here; run bufferctl on ${bufferHost}` }));
   return {
     bufferHost,
     target: config.archive.target,
