@@ -5,20 +5,10 @@
  */
 import type { Client } from '@temporalio/client';
 import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
-import { describeUsage, planEarlyExpiry, type BufferUsage, type ExpiryPlan } from '../src/capacity.js';
+import { describeUsage, planEarlyExpiry, type CapacityReport, type ExpiryPlan } from '../src/capacity.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { SIGNALS } from '../src/operatorNames.js';
-
-export interface CapacityReport {
-  at: string;
-  usage: BufferUsage;
-  usedFraction: number;
-  aboveHigh: boolean;
-  bytesToFree: number;
-  /** Movies signalled to expire early by this check. */
-  expiredEarly: string[];
-}
 
 export function createCapacityActivities({ config, bufferHost, client, logger }: { config: Config; bufferHost: BufferHostConfig; client: Client; logger: Logger }) {
   const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };

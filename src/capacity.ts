@@ -10,6 +10,17 @@ export interface BufferUsage {
   freeBytes: number;
 }
 
+/** A buffer host's last capacity check, as its bufferCapacity workflow keeps it (query `capacity`). */
+export interface CapacityReport {
+  at: string;
+  usage: BufferUsage;
+  usedFraction: number;
+  aboveHigh: boolean;
+  bytesToFree: number;
+  /** Movies signalled to expire early by this check. */
+  expiredEarly: string[];
+}
+
 export interface ExpiryCandidate {
   workflowId: string;
   /** When the movie arrived; the oldest go first. */

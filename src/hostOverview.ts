@@ -3,7 +3,7 @@
  * oldest movie, the archive target's health, the last capacity check and pre-processing queues.
  */
 import type { Client } from '@temporalio/client';
-import type { CapacityReport } from '../activities/capacity.js';
+import type { CapacityReport } from './capacity.js';
 import { diskSpace } from './bufferInventory.js';
 import type { Config } from './config.js';
 import { bufferCapacityWorkflowId, MOVIE_STAGES, QUERIES, SEARCH_ATTRIBUTES, storageHealthWorkflowId, UNARCHIVED_STAGES } from './operatorNames.js';

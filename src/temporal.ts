@@ -64,7 +64,7 @@ let runtimeInstalled = false;
  * and above unless TEMPORAL_LOG_LEVEL says otherwise, and serves the SDK's worker metrics for Prometheus at
  * `metricsBindAddress` (config metrics.workerBindAddress). Must run before the first worker connection.
  */
-export function installTemporalRuntime(metricsBindAddress?: string): void {
+function installTemporalRuntime(metricsBindAddress?: string): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLogger = logger.child({ component: 'temporal-sdk' });

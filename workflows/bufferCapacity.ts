@@ -3,7 +3,8 @@
  * answers the `capacity` query. The check itself warns and, if configured, expires archived movies early.
  */
 import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { CapacityActivities, CapacityReport } from '../activities/capacity.js';
+import type { CapacityActivities } from '../activities/capacity.js';
+import type { CapacityReport } from '../src/capacity.js';
 import { ioTaskQueue, QUERIES } from '../src/operatorNames.js';
 
 export const capacityQuery = defineQuery<CapacityReport | undefined>(QUERIES.capacity);

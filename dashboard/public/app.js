@@ -38,7 +38,17 @@ const fixed = (value, digits = 1) => (value === undefined || value === null ? '�
 
 let info = { readOnly: true, quality: {} };
 let selectedSession;
-const charts = {};
+
+/** Draws a chart once, then only swaps its data: pages stay open for hours and charts must not pile up. */
+function drawChart(canvas, type, data, options) {
+  const existing = Chart.getChart(canvas);
+  if (existing) {
+    existing.data = data;
+    existing.update('none');
+    return;
+  }
+  new Chart(canvas, { type, data, options: { animation: false, maintainAspectRatio: false, ...options } });
+}
 
 async function api(path, body) {
   const headers = { 'content-type': 'application/json' };
@@ -70,10 +80,8 @@ function renderHolds(snapshot) {
 
 function throughputChart(canvas, buckets) {
   const data = { labels: buckets.map((b) => time(Date.parse(b.start))), datasets: [{ label: 'movies', data: buckets.map((b) => b.movies), backgroundColor: '#3367d6' }] };
-  const existing = Chart.getChart(canvas);
-  if (existing) { existing.data = data; existing.update('none'); return; }
   const minutes = buckets.length > 1 ? Math.round((Date.parse(buckets[1].start) - Date.parse(buckets[0].start)) / 60000) : 0;
-  new Chart(canvas, { type: 'bar', data, options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false }, title: { display: true, text: `movies arriving per ${minutes} min (by start of interval)` } } } });
+  drawChart(canvas, 'bar', data, { plugins: { legend: { display: false }, title: { display: true, text: `movies arriving per ${minutes} min (by start of interval)` } } });
 }
 
 function renderHosts(snapshot) {
@@ -146,20 +154,13 @@ function scatter(canvasId, title, series, threshold) {
   if (threshold !== undefined && xs.length) {
     datasets.push({ type: 'line', label: `threshold ${threshold}`, data: [{ x: Math.min(...xs), y: threshold }, { x: Math.max(...xs), y: threshold }], borderColor: '#c62828', borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5 });
   }
-  const existing = Chart.getChart(canvas);
-  if (existing) { existing.data.datasets = datasets; existing.update('none'); return; }
-  charts[canvasId] = new Chart(canvas, {
-    data: { datasets },
-    options: {
-      animation: false,
-      maintainAspectRatio: false,
-      plugins: { title: { display: true, text: title } },
-      scales: {
-        x: {
-          type: 'linear',
-          // Seconds matter while a session is young; hours and minutes once it spans more.
-          ticks: { callback(value) { return this.chart.scales.x.max - this.chart.scales.x.min < 30 * 60000 ? new Date(value).toLocaleTimeString() : time(value); } },
-        },
+  drawChart(canvas, undefined, { datasets }, {
+    plugins: { title: { display: true, text: title } },
+    scales: {
+      x: {
+        type: 'linear',
+        // Seconds matter while a session is young; hours and minutes once it spans more.
+        ticks: { callback(value) { return this.chart.scales.x.max - this.chart.scales.x.min < 30 * 60000 ? new Date(value).toLocaleTimeString() : time(value); } },
       },
     },
   });
@@ -170,9 +171,7 @@ function latencyChart(view) {
   const edges = ['≤10 s', '≤30 s', '≤1 min', '≤2 min', '≤5 min', '≤15 min', '≤1 h', '>1 h'];
   const colors = { copied: '#3367d6', aligned: '#7b1fa2', ctf: '#00897b', archived: '#f57c00' };
   const data = { labels: edges, datasets: Object.entries(view.latency).map(([milestone, summary]) => ({ label: `→ ${milestone}`, data: summary.histogram, backgroundColor: colors[milestone] })) };
-  const existing = Chart.getChart(canvas);
-  if (existing) { existing.data = data; existing.update('none'); return; }
-  new Chart(canvas, { type: 'bar', data, options: { animation: false, maintainAspectRatio: false, plugins: { title: { display: true, text: 'time from exposure (movies per bin)' } } } });
+  drawChart(canvas, 'bar', data, { plugins: { title: { display: true, text: 'time from exposure (movies per bin)' } } });
 }
 
 function movieActions(movie) {

@@ -131,7 +131,7 @@ async function runBackend(kind: string) {
     // Memory as open workflows grow: flat if the worker's workflow cache (maxCachedWorkflows) bounds it.
     const growth: { open: number; workerRssMiB: number; serverRssMiB: number }[] = [];
     const checkpoint = Math.max(1, Math.round(OPEN / 5));
-    const archivedCount = async () => (await client.workflow.count(movieListQuery({ stages: ['archived'] }))).count;
+    const archivedCount = async () => (await client.workflow.count(movieListQuery({ stage: 'archived' }))).count;
     let archived = await archivedCount();
     while (started.length < OPEN) {
       // A microscope cannot outrun the pipeline for long; an unbounded burst of starts measures cache thrash instead.
