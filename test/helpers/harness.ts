@@ -143,15 +143,20 @@ export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[],
 
 /**
  * Registers before/after hooks in the current describe(): a harness, optionally with worker roles running in
- * this process. Read `env.h` inside tests (it is set once `before` has run).
+ * this process. Read `env.h` inside tests (it is set once `before` has run). Whatever a test starts that talks
+ * to Temporal goes in `env.beforeStop`: node runs `after` hooks in the order they were registered, so a test's
+ * own `after` would run once the server and its client are gone, and a call still in flight then would throw
+ * from a gRPC retry timer, outside any test.
  */
 export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown>; gpus?: number[] } = {}) {
-  const env = {} as { h: Harness; roles?: RunningRoles };
+  const stops: (() => unknown)[] = [];
+  const env = { beforeStop: (stop: () => unknown) => void stops.unshift(stop) } as { h: Harness; roles?: RunningRoles; beforeStop(stop: () => unknown): void };
   before(async () => {
     env.h = await createHarness(name, options.overrides, { gpus: options.gpus });
     if (options.roles) env.roles = await startRoles(env.h.config, { roles: options.roles });
   });
   after(async () => {
+    for (const stop of stops) await stop();
     await env.roles?.stop();
     await env.h?.stop();
   });

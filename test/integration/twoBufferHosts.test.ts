@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { movieWorkflowId, SEARCH_ATTRIBUTES } from '../../src/operatorNames.js';
 import { startRoles, type RunningRoles } from '../../workers/roles.js';
 import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
@@ -9,7 +9,7 @@ import { addSecondMicroscope } from '../helpers/secondMicroscope.js';
 describe('two microscopes, each with its own buffer host', () => {
   const env = useHarness('twohosts');
   const running: RunningRoles[] = [];
-  after(() => Promise.all(running.map((r) => r.stop())));
+  env.beforeStop(() => Promise.all(running.map((r) => r.stop())));
 
   it("routes each camera's movies to its own buffer host's queue, and a worker touches only its own host", async () => {
     const { config, microscope: secondMicroscope, dirs } = await addSecondMicroscope(env.h);
