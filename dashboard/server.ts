@@ -150,13 +150,14 @@ export async function startDashboard(config: Config, options: DashboardOptions):
 
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let refreshing: Promise<void> | undefined;
   const loop = async () => {
     const snapshot = await collector.refresh();
     metrics.update(snapshot);
     for (const send of listeners) send(snapshot);
-    if (!closed) timer = setTimeout(() => void loop(), durationMs(config.dashboard.refreshInterval));
+    if (!closed) timer = setTimeout(() => void (refreshing = loop()), durationMs(config.dashboard.refreshInterval));
   };
-  await loop();
+  await (refreshing = loop());
   const address = await app.listen({ host: config.dashboard.host, port: config.dashboard.port });
   logger.info({ url: address, readOnly: !token }, 'dashboard listening');
   return {
@@ -167,6 +168,8 @@ export async function startDashboard(config: Config, options: DashboardOptions):
       clearTimeout(timer);
       for (const send of listeners) listeners.delete(send);
       await app.close();
+      // The caller closes the Temporal client next: no refresh may still be using it.
+      await refreshing;
     },
   };
 }
