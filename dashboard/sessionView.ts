@@ -1,18 +1,15 @@
 /**
- * Gathers a session's view on demand: its movies from Temporal visibility, each movie's status (kept once the
- * movie is archived, since what the view reads from it no longer changes), and pre-processing figures from
- * bufferdb. A view is reused for one refresh interval, however many pages ask.
+ * Gathers a session's view on demand: its movies from Temporal visibility, each movie's status (queried again
+ * only when its listed stage moved on: see needsStatusQuery), and pre-processing figures from bufferdb. A view is reused for one refresh interval, however many pages ask.
  */
 import type { Client } from '@temporalio/client';
 import { sessionFigures, type BufferDb } from '../src/bufferdb.js';
 import { durationMs, type Config } from '../src/config.js';
-import { buildSessionView, digestStatus, type ListedMovie, type SessionView, type StatusDigest } from '../src/dashboard/session.js';
+import { buildSessionView, digestStatus, needsStatusQuery, type ListedMovie, type SessionView, type StatusDigest } from '../src/dashboard/session.js';
 import type { MovieStatus } from '../src/movie.js';
 import { QUERIES, SEARCH_ATTRIBUTES } from '../src/operatorNames.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
 
-/** Stages after which the timeline a view reads (exposure, copied, archived) is final. */
-const SETTLED = new Set(['archived', 'expiring', 'expired']);
 /** Status queries in flight at once: each may replay a history on a worker. */
 const QUERY_CONCURRENCY = 8;
 /** The newest movies a view shows. */
@@ -51,7 +48,7 @@ export class SessionViews {
       });
       if (listed.length >= MAX_MOVIES) break;
     }
-    const stale = listed.filter((m) => !SETTLED.has(this.digests.get(m.workflowId)?.stage ?? ''));
+    const stale = listed.filter((m) => needsStatusQuery(m.stage, this.digests.get(m.workflowId)));
     for (let i = 0; i < stale.length; i += QUERY_CONCURRENCY) {
       await Promise.all(
         stale.slice(i, i + QUERY_CONCURRENCY).map(async (movie) => {

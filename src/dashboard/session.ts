@@ -17,6 +17,19 @@ export interface StatusDigest {
   archived?: number;
 }
 
+/** Stages after which nothing a digest holds changes. */
+const SETTLED_STAGES = new Set(['archived', 'expiring', 'expired']);
+
+/**
+ * Whether a listed movie's status must be queried (again): a digest changes only when the stage does, so a movie
+ * waiting out a days-long outage in one stage is queried once, not at every refresh.
+ */
+export function needsStatusQuery(listedStage: string | undefined, digest: StatusDigest | undefined): boolean {
+  if (!digest) return true;
+  if (SETTLED_STAGES.has(digest.stage)) return false;
+  return listedStage === undefined || listedStage !== digest.stage;
+}
+
 export function digestStatus(status: MovieStatus): StatusDigest {
   const at = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
   return {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config.js';
 import { ALERT_KINDS, evaluateAlerts, type AlertFacts } from '../../src/dashboard/alerts.js';
 import { addSample, forecastFull, latencyDistribution, throughput } from '../../src/dashboard/figures.js';
-import { buildSessionView, historyUrl, type StatusDigest } from '../../src/dashboard/session.js';
+import { buildSessionView, historyUrl, needsStatusQuery, type StatusDigest } from '../../src/dashboard/session.js';
 import { alertFactsOf } from '../../src/dashboard/snapshot.js';
 import { earlyLateMotion } from '../../src/preprocess/results.js';
 
@@ -179,6 +179,17 @@ describe('session view', () => {
 
   it('links nothing without a Web UI', () => {
     assert.equal(historyUrl(undefined, 'default', 'movie:k3:a', 'r'), undefined);
+  });
+});
+
+describe('status queries of a session view', () => {
+  it('queries a movie first seen or whose stage moved on, never one that waits in its stage or has settled', () => {
+    const waiting: StatusDigest = { stage: 'archiving', exposure: 1, copied: 2 };
+    assert.equal(needsStatusQuery('copying', undefined), true);
+    assert.equal(needsStatusQuery('archiving', waiting), false);
+    assert.equal(needsStatusQuery('archived', waiting), true);
+    assert.equal(needsStatusQuery(undefined, waiting), true);
+    assert.equal(needsStatusQuery('expired', { stage: 'archived', archived: 3 }), false);
   });
 });
 
