@@ -5,7 +5,7 @@
  * On the GPU queue each job takes a GPU from the host's pool for as long as it runs, so its `-Gpu`/`--gid` is a
  * GPU no other job holds.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
@@ -14,6 +14,7 @@ import { confineReal } from '../src/fsGuards.js';
 import { findImagingRows, type Db } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
+import { defectFileText, frameSizeOf, readDefectPlanText } from '../src/preprocess/defects.js';
 import { engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { GpuPool } from '../src/preprocess/gpuPool.js';
 import { buildGctfArgs, parseGctfLog } from '../src/preprocess/gctf.js';
@@ -118,6 +119,32 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
 
   const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(2));
 
+  /**
+   * The movie's corrector plan as the engines' defect file, beside the outputs. A plan that cannot be applied
+   * (unreadable, empty, or not fitting the frames) is left out with the reason: no defect filling is better than
+   * filling the wrong pixels.
+   */
+  async function writeDefectFile(input: MotionCorrectInput, outputDir: string): Promise<{ file?: string; note: string }> {
+    const plan = path.basename(input.defectPlanPath!);
+    try {
+      const defects = readDefectPlanText(await readFile(input.defectPlanPath!, 'utf8'));
+      const movie = await open(input.moviePath);
+      const size = await frameSizeOf(input.format, async (offset, length) => {
+        const { buffer, bytesRead } = await movie.read(Buffer.alloc(length), 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      }).finally(() => movie.close());
+      const { text, rectangles } = defectFileText(defects, size);
+      if (rectangles === 0) return { note: `${plan} lists no defects` };
+      const file = path.join(outputDir, `${input.imageFilename}_defects.txt`);
+      await writeFile(file, text);
+      return { file, note: `${rectangles} defect(s) of ${plan} filled` };
+    } catch (error) {
+      const note = `${plan} not applied: ${(error as Error).message}`;
+      deps.logger.warn({ workflowId: input.movieWorkflowId, plan: input.defectPlanPath }, note);
+      return { note };
+    }
+  }
+
   return {
     async motionCorrect(input: MotionCorrectInput): Promise<MotionHeadline> {
       return step(input, { step: 'motion', engine: input.engine }, async ({ outputDir, imaging, gpu }) => {
@@ -131,6 +158,8 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           gainPath: input.gainPath,
           darkPath: input.darkPath,
         };
+        const defects = input.defectPlanPath ? await writeDefectFile(input, outputDir) : undefined;
+        job.defectFile = defects?.file;
         const started = Date.now();
         let result: MotionResult;
         let sum: string;
@@ -176,6 +205,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
             seconds: seconds(started),
             sum,
             outputDir,
+            defects: defects?.note,
           },
         };
       });

@@ -58,7 +58,7 @@ export function describePreprocess(p: PreprocessStatus): string {
   const parts = [`run ${p.run} ${p.state === 'failed' ? 'FAILED' : p.state}${p.requestedBy ? ` (requested by ${p.requestedBy})` : ''}`];
   if (p.motion) {
     const gpu = p.motion.gpu !== undefined ? ` on GPU ${p.motion.gpu}` : '';
-    parts.push(`motion ${p.motion.engine}${p.motion.version ? ` ${p.motion.version}` : ''}${gpu}: ${p.motion.frames} frames, drift ${p.motion.totalDrift.toFixed(1)} px (${p.motion.seconds} s)`);
+    parts.push(`motion ${p.motion.engine}${p.motion.version ? ` ${p.motion.version}` : ''}${gpu}: ${p.motion.frames} frames, drift ${p.motion.totalDrift.toFixed(1)} px (${p.motion.seconds} s)${p.motion.defects ? `, ${p.motion.defects}` : ''}`);
   }
   if (p.ctf) {
     const fit = p.ctf.resolution === null ? 'no rings fit' : `fit to ${p.ctf.resolution.toFixed(1)} Å`;

@@ -255,6 +255,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
                 format,
                 gainPath: status.references?.norm && `${folder}/${status.references.norm}`,
                 darkPath: status.references?.dark && `${folder}/${status.references.dark}`,
+                defectPlanPath: status.references?.defectPlan && `${folder}/${status.references.defectPlan}`,
                 motionEngine: engines.motion,
                 ctfEngine: engines.ctf,
                 timeoutMs: preprocess.timeoutMs,

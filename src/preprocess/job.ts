@@ -24,6 +24,8 @@ export interface PreprocessMovieInput {
   format: MovieFormat;
   gainPath?: string;
   darkPath?: string;
+  /** The corrector plan the reference copier wrote (turned like the frames). */
+  defectPlanPath?: string;
   motionEngine: MotionEngine;
   ctfEngine: CtfEngine;
   timeoutMs: number;
@@ -44,6 +46,8 @@ export interface MotionHeadline {
   /** The sum CTF estimation runs on (not dose-weighted). */
   sum: string;
   outputDir: string;
+  /** What became of the movie's corrector plan: how many defects were filled, or why none were. */
+  defects?: string;
 }
 
 export interface CtfHeadline {

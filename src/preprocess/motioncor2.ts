@@ -29,6 +29,8 @@ export interface MotionCorrectionJob {
   /** The gain (norm) reference already turned like the frames (the reference copier's `_mod` copy when needed). */
   gainPath?: string;
   darkPath?: string;
+  /** Leginon's corrector plan as rectangles (src/preprocess/defects.ts), written beside the outputs. */
+  defectFile?: string;
   /** EER only: the fractionation file written beside the outputs. */
   eerFractionFile?: string;
 }
@@ -59,6 +61,7 @@ export function buildMotionCor2Args(job: MotionCorrectionJob, settings: MotionCo
   // The gain reference is already in the frames' orientation, so MotionCor2 must not turn it again.
   if (job.gainPath) args.push('-Gain', job.gainPath, '-RotGain', '0', '-FlipGain', '0');
   if (job.darkPath) args.push('-Dark', job.darkPath);
+  if (job.defectFile) args.push('-DefectFile', job.defectFile);
   if (job.format === 'eer') {
     args.push('-EerSampling', String(settings.eerSampling));
     if (job.eerFractionFile) args.push('-FmIntFile', job.eerFractionFile);

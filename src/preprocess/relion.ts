@@ -38,6 +38,7 @@ export function buildRelionMotionArgs(job: MotionCorrectionJob, settings: Relion
   }
   // Already turned like the frames (the reference copier's `_mod` copy when Leginon saved frames turned).
   if (job.gainPath) args.push('--gainref', job.gainPath, '--gain_rot', '0', '--gain_flip', '0');
+  if (job.defectFile) args.push('--defect_file', job.defectFile);
   if (job.format === 'eer') args.push('--eer_grouping', String(settings.eerGrouping));
   args.push(...settings.extraArgs);
   return { cwd: path.dirname(job.moviePath), args };

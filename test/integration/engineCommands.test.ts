@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import mysql from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
+import { ensureRelionInstalled, RELION_MOTIONCORR } from '../../src/debianPackages.js';
 import { findImagingRows } from '../../src/leginondb.js';
 import { ensureMariaDb, serverUrl } from '../../src/mariadb.js';
+import { encodeMrcStack, readMrc } from '../../src/mrc.js';
 import { ctffindAnswers } from '../../src/preprocess/ctffind4.js';
+import { defectFileText } from '../../src/preprocess/defects.js';
 import { buildGctfArgs } from '../../src/preprocess/gctf.js';
 import { deriveImagingParameters } from '../../src/preprocess/imaging.js';
 import { buildMotionCor2Args } from '../../src/preprocess/motioncor2.js';
-import { buildRelionMotionArgs } from '../../src/preprocess/relion.js';
+import { buildRelionMotionArgs, parseRelionMicrographList, RELION_MICROGRAPH_LIST } from '../../src/preprocess/relion.js';
 import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
 import { TEST_MARIADB } from '../helpers/harness.js';
 
@@ -45,9 +49,10 @@ describe('engine command lines from leginondb', () => {
     imaging: deriveImagingParameters((await findImagingRows(facility.db, imageId))!),
     gainPath: '/buffer/frames/25nov25a/rawdata/references/25nov25a_ref_norm_0_mod.mrc',
     darkPath: '/buffer/frames/25nov25a/rawdata/references/25nov25a_ref_dark_0_mod.mrc',
+    defectFile: '/buffer/preprocess/25nov25a/25nov25a_00001hln_00001esn/run-1/25nov25a_00001hln_00001esn_defects.txt',
   });
 
-  it('MotionCor2: pixel size from the calibration x binning, kV, Cs, dose per frame, the turned gain reference, its GPU', async () => {
+  it('MotionCor2: pixel size from the calibration x binning, kV, Cs, dose per frame, the turned gain reference, the defect file, its GPU', async () => {
     const settings = { patches: [5, 5] as [number, number], iterations: 7, tolerance: 0.5, bfactor: [500, 100] as [number, number], throw: 0, trunc: 0, eerSampling: 1, extraArgs: [] };
     assert.deepEqual(buildMotionCor2Args(await job(), settings, 1), [
       '-InTiff', '/buffer/frames/25nov25a/rawdata/25nov25a_00001hln_00001esn.frames.tif',
@@ -65,6 +70,7 @@ describe('engine command lines from leginondb', () => {
       '-FmDose', '1.25', '-InitDose', '0',
       '-Gain', '/buffer/frames/25nov25a/rawdata/references/25nov25a_ref_norm_0_mod.mrc', '-RotGain', '0', '-FlipGain', '0',
       '-Dark', '/buffer/frames/25nov25a/rawdata/references/25nov25a_ref_dark_0_mod.mrc',
+      '-DefectFile', '/buffer/preprocess/25nov25a/25nov25a_00001hln_00001esn/run-1/25nov25a_00001hln_00001esn_defects.txt',
       '-Gpu', '1',
     ]);
   });
@@ -79,6 +85,7 @@ describe('engine command lines from leginondb', () => {
       '--angpix', '1.06', '--voltage', '300',
       '--dose_weighting', '--dose_per_frame', '1.25', '--preexposure', '0', '--save_noDW',
       '--gainref', '/buffer/frames/25nov25a/rawdata/references/25nov25a_ref_norm_0_mod.mrc', '--gain_rot', '0', '--gain_flip', '0',
+      '--defect_file', '/buffer/preprocess/25nov25a/25nov25a_00001hln_00001esn/run-1/25nov25a_00001hln_00001esn_defects.txt',
     ]);
   });
 
@@ -100,5 +107,53 @@ describe('engine command lines from leginondb', () => {
     await facility.db.query('DELETE FROM `PixelSizeCalibrationData`');
     const rows = await findImagingRows(facility.db, imageId);
     assert.throws(() => deriveImagingParameters(rows!), /PixelSizeCalibrationData `pixelsize` for magnification 105000/);
+  });
+});
+
+describe("RELION's CPU engine reads the defect file as written", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cryo-buffer-defects-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A 96 px movie with a bad column at x = 5 reading 1.5 counts high: too faint for RELION's own hot-pixel search. */
+  const width = 96;
+  const height = 96;
+  // Uniform noise from a seeded xorshift, so every run sees the same movie.
+  let state = 2_463_534_242;
+  const noise = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return ((state >>> 0) / 2 ** 32) * 4;
+  };
+  const frames = Array.from({ length: 6 }, () => Float32Array.from({ length: width * height }, (_, i) => 10 + noise() + (i % width === 5 ? 1.5 : 0)));
+  writeFileSync(path.join(dir, 'movie.mrcs'), encodeMrcStack({ width, height, frames }));
+
+  /**
+   * How much brighter than the median column the sum is around x = 5, summed over columns 2-9: alignment spreads
+   * the bad column over its neighbours, but keeps its total (6 frames x 1.5 = 9 counts).
+   */
+  async function excessAroundBadColumn(run: string, defectFile?: string): Promise<number> {
+    const job = { moviePath: path.join(dir, 'movie.mrcs'), format: 'mrc' as const, outputDir: path.join(dir, run), outputStem: 'movie', imaging: { voltageKv: 300, csMm: 2.7, pixelSize: 1 }, defectFile };
+    const relion = buildRelionMotionArgs(job, { patches: [1, 1], bfactor: 150, threads: 1, eerGrouping: 40, extraArgs: [] });
+    await execa(RELION_MOTIONCORR, relion.args, { cwd: relion.cwd });
+    const listed = parseRelionMicrographList(readFileSync(path.join(dir, run, RELION_MICROGRAPH_LIST), 'utf8'));
+    const sum = await readMrc(path.resolve(relion.cwd, listed.sum));
+    const columns = Array.from({ length: sum.width }, (_, x) => {
+      let total = 0;
+      for (let y = 0; y < sum.height; y++) total += sum.pixels[y * sum.width + x]!;
+      return total / sum.height;
+    });
+    const median = [...columns].sort((a, b) => a - b)[Math.floor(columns.length / 2)]!;
+    return columns.slice(2, 10).reduce((total, column) => total + column - median, 0);
+  }
+
+  it('fills the bad column the plan names, which RELION alone leaves in the sum', async () => {
+    await ensureRelionInstalled();
+    const defects = path.join(dir, 'movie_defects.txt');
+    writeFileSync(defects, defectFileText({ badColumns: [5], badRows: [], badPixels: [] }, { width, height }).text);
+    const plain = await excessAroundBadColumn('plain');
+    const filled = await excessAroundBadColumn('with-defects', defects);
+    assert.ok(plain > 6, `without the defect file the bad column stays (${plain.toFixed(1)} counts)`);
+    assert.ok(Math.abs(filled) < 2.5, `with it the bad column is filled (${filled.toFixed(1)} counts left)`);
   });
 });

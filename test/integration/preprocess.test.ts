@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { findStepRecords, openBufferDb } from '../../src/bufferdb.js';
 import type { MovieStatus } from '../../src/movie.js';
 import { movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
+import { defectFileText, readDefectPlanText } from '../../src/preprocess/defects.js';
 import type { FrameShift } from '../../src/preprocess/results.js';
 import { ROLES } from '../../workers/roles.js';
 import { movieStatus, STANDINS, useHarness, waitForStage, waitUntil, type Harness } from '../helpers/harness.js';
@@ -109,6 +110,25 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
     } finally {
       delete process.env.STANDIN_CTFFIND_ORDER;
     }
+  });
+
+  it("fills the defects of Leginon's corrector plan, turned like the frames, and still recovers the drift", async () => {
+    // Last in this suite: from here on exposures are taken with these references (192 px, frames flipped and turned).
+    await env.h.microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: 192 });
+    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: 0.6, y: 0.4, frames: 12, size: 192 } });
+    const status = await waitForPreprocessing(env.h, movie.framesName);
+    assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
+    assert.match(status.references!.defectPlan!, /^defect_plan\d{4}_mod\.txt$/);
+    assert.equal(status.preprocess!.motion!.defects, `3 defect(s) of ${status.references!.defectPlan} filled`);
+
+    const [motion] = (await resultRows(env.h, movie.framesName)).filter((r) => r.step === 'motion');
+    const { argv } = (typeof motion!.parameters === 'string' ? JSON.parse(motion!.parameters) : motion!.parameters) as { argv: string[] };
+    const defectFile = argv[argv.indexOf('--defect_file') + 1]!;
+    assert.equal(defectFile, path.join(status.preprocess!.motion!.outputDir, `${movie.imageFilename}_defects.txt`));
+    const references = path.dirname(argv[argv.indexOf('--gainref') + 1]!);
+    const plan = readDefectPlanText(readFileSync(path.join(references, status.references!.defectPlan!), 'utf8'));
+    assert.equal(readFileSync(defectFile, 'utf8'), defectFileText(plan, { width: 192, height: 192 }).text);
+    assert.ok(Math.abs(status.preprocess!.motion!.totalDrift - Math.hypot(0.6, 0.4) * 11) < 1.5, `total drift ${status.preprocess!.motion!.totalDrift}`);
   });
 });
 

@@ -79,10 +79,10 @@ describe('describePreprocess', () => {
         state: 'done',
         engines: { motion: 'motioncor2', ctf: 'ctffind4' },
         requestedBy: 'anna@krios1',
-        motion: { engine: 'motioncor2', gpu: 1, frames: 40, totalDrift: 12.34, seconds: 9.2, sum: '/p/run-2/m_c.mrc', outputDir: '/p/run-2' },
+        motion: { engine: 'motioncor2', gpu: 1, frames: 40, totalDrift: 12.34, seconds: 9.2, sum: '/p/run-2/m_c.mrc', outputDir: '/p/run-2', defects: '3 defect(s) of defect_plan0041_mod.txt filled' },
         ctf: { engine: 'ctffind4', version: '4.1.14', defocus1: 15321.4, defocus2: 15012.1, astigmatism: 309.3, resolution: null, crossCorrelation: 0.1, seconds: 3 },
       }),
-      'run 2 done (requested by anna@krios1); motion motioncor2 on GPU 1: 40 frames, drift 12.3 px (9.2 s); CTF ctffind4 4.1.14: defocus 15321/15012 Å, astigmatism 309 Å, no rings fit; outputs /p/run-2',
+      'run 2 done (requested by anna@krios1); motion motioncor2 on GPU 1: 40 frames, drift 12.3 px (9.2 s), 3 defect(s) of defect_plan0041_mod.txt filled; CTF ctffind4 4.1.14: defocus 15321/15012 Å, astigmatism 309 Å, no rings fit; outputs /p/run-2',
     );
     assert.equal(
       describePreprocess({ run: 1, state: 'failed', engines: { motion: 'relion', ctf: 'none' }, error: 'motion correction (relion): exit code 1' }),
