@@ -1,6 +1,7 @@
 /**
  * Gathers a session's view on demand: its movies from Temporal visibility, each movie's status (queried again
- * only when its listed stage moved on: see needsStatusQuery), and pre-processing figures from bufferdb. A view is reused for one refresh interval, however many pages ask.
+ * only when its listed stage moved on: see needsStatusQuery), and pre-processing figures from bufferdb. A view is
+ * reused for one refresh interval, however many pages ask.
  */
 import type { Client } from '@temporalio/client';
 import { sessionFigures, type BufferDb } from '../src/bufferdb.js';
