@@ -5,7 +5,7 @@
  * On the GPU queue each job takes a GPU from the host's pool for as long as it runs, so its `-Gpu`/`--gid` is a
  * GPU no other job holds.
  */
-import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
@@ -14,7 +14,7 @@ import { confineReal } from '../src/fsGuards.js';
 import { findImagingRows, type Db } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
-import { defectFileText, frameSizeOf, readDefectPlanText } from '../src/preprocess/defects.js';
+import { defectFileText, frameSizeOfFile, readDefectPlanText } from '../src/preprocess/defects.js';
 import { engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { GpuPool } from '../src/preprocess/gpuPool.js';
 import { buildGctfArgs, parseGctfLog } from '../src/preprocess/gctf.js';
@@ -128,12 +128,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
     const plan = path.basename(input.defectPlanPath!);
     try {
       const defects = readDefectPlanText(await readFile(input.defectPlanPath!, 'utf8'));
-      const movie = await open(input.moviePath);
-      const size = await frameSizeOf(input.format, async (offset, length) => {
-        const { buffer, bytesRead } = await movie.read(Buffer.alloc(length), 0, length, offset);
-        return buffer.subarray(0, bytesRead);
-      }).finally(() => movie.close());
-      const { text, rectangles } = defectFileText(defects, size);
+      const { text, rectangles } = defectFileText(defects, await frameSizeOfFile(input.moviePath, input.format));
       if (rectangles === 0) return { note: `${plan} lists no defects` };
       const file = path.join(outputDir, `${input.imageFilename}_defects.txt`);
       await writeFile(file, text);

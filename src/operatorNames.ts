@@ -134,3 +134,6 @@ export type MovieStage = (typeof MOVIE_STAGES)[number];
 
 /** Stages of a movie whose only verified copy is still on the buffer (or the camera). */
 export const UNARCHIVED_STAGES = ['copying', 'resolving', 'placing', 'freeing-camera', 'archiving', 'archive-held', 'parked'] as const satisfies readonly MovieStage[];
+
+/** Stages of a movie with a verified archive copy: its timeline up to archiving no longer changes. */
+export const ARCHIVED_STAGES: readonly string[] = ['archived', 'expiring', 'expired'] satisfies readonly MovieStage[];

@@ -3,6 +3,7 @@
  * It only reports, each finding with the command that repairs it. Pure: bufferctl gathers the facts.
  */
 import type { SessionFrameImage } from './leginondb.js';
+import { ARCHIVED_STAGES } from './operatorNames.js';
 
 export interface MovieFacts {
   workflowId: string;
@@ -56,8 +57,7 @@ export function reconcileSession(
     for (const copy of [facts.buffer?.path, facts.archive?.path]) if (copy) known.add(copy);
     if (facts.stage === 'parked') findings.push({ kind: 'parked', subject, detail: `${facts.workflowId} is parked`, repair: `bufferctl status ${facts.workflowId}, fix what it says, then bufferctl retry ${facts.workflowId}` });
     if (facts.stage === 'archive-held') findings.push({ kind: 'held', subject, detail: `${facts.workflowId} is held out of the archive`, repair: `bufferctl release ${facts.workflowId} (or the session/host/fleet hold: bufferctl status)` });
-    const archivedStages = ['archived', 'expiring', 'expired'];
-    if (archivedStages.includes(facts.stage) && facts.archive && facts.archive.bytes === undefined) {
+    if (ARCHIVED_STAGES.includes(facts.stage) && facts.archive && facts.archive.bytes === undefined) {
       findings.push({
         kind: 'archive-missing',
         subject,

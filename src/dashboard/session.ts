@@ -5,6 +5,7 @@
 import type { SessionFigures } from '../bufferdb.js';
 import type { Config } from '../config.js';
 import type { MovieStatus } from '../movie.js';
+import { ARCHIVED_STAGES } from '../operatorNames.js';
 import { earlyLateMotion } from '../preprocess/results.js';
 import { latencyDistribution, type LatencySummary, type Milestone } from './figures.js';
 
@@ -17,16 +18,14 @@ export interface StatusDigest {
   archived?: number;
 }
 
-/** Stages after which nothing a digest holds changes. */
-const SETTLED_STAGES = new Set(['archived', 'expiring', 'expired']);
-
 /**
  * Whether a listed movie's status must be queried (again): a digest changes only when the stage does, so a movie
  * waiting out a days-long outage in one stage is queried once, not at every refresh.
  */
 export function needsStatusQuery(listedStage: string | undefined, digest: StatusDigest | undefined): boolean {
   if (!digest) return true;
-  if (SETTLED_STAGES.has(digest.stage)) return false;
+  // Once archived, nothing a digest holds changes.
+  if (ARCHIVED_STAGES.includes(digest.stage)) return false;
   return listedStage === undefined || listedStage !== digest.stage;
 }
 

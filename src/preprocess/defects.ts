@@ -4,6 +4,7 @@
  * good neighbours. The plan is the one the reference copier wrote beside the frames (its `_mod` copy when the
  * frames are turned), so it is already in the frames' orientation; the frames' size comes from the movie itself.
  */
+import { open } from 'node:fs/promises';
 import { parseDefectPlan, type DefectPlan } from '../references.js';
 import type { MovieFormat } from './motioncor2.js';
 
@@ -55,6 +56,19 @@ export async function frameSizeOf(format: MovieFormat, read: ByteReader): Promis
     return checked({ width: header.readInt32LE(0), height: header.readInt32LE(4) }, 'MRC header');
   }
   return checked(await tiffImageSize(read), 'first TIFF image');
+}
+
+/** frameSizeOf over a movie file, reading only its header. */
+export async function frameSizeOfFile(file: string, format: MovieFormat): Promise<FrameSize> {
+  const movie = await open(file);
+  try {
+    return await frameSizeOf(format, async (offset, length) => {
+      const { buffer, bytesRead } = await movie.read(Buffer.alloc(length), 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    });
+  } finally {
+    await movie.close();
+  }
 }
 
 const TIFF_IMAGE_WIDTH = 256;
