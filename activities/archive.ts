@@ -2,20 +2,21 @@
  * Activities of an archive queue: copy a verified buffer copy to primary storage (GPFS) and prove the copy.
  * They run on a buffer host's archive worker, which sees both that host's buffer and the archive mount.
  */
-import { appendFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config.js';
 import { compressionFor, compressVerified, COMPRESSED_SUFFIX, fingerprintStoredIfPresent } from '../src/compression.js';
 import { copyVerified, describeContent, sameContent, SourceDamagedError } from '../src/copy.js';
-import { confineReal, ensureFolderInside } from '../src/fsGuards.js';
 import type { Logger } from '../src/logger.js';
 import type { FileFingerprint, PlacedPart } from '../src/movie.js';
-import { applyOwnership } from '../src/ownership.js';
+import { isGrantableOwner } from '../src/ownership.js';
+import { confineTo } from '../src/paths.js';
+import { SafeRoot, UnsafePathError, type Owner } from '../src/safeFs.js';
 import { FAILURE_TYPES } from '../src/operatorNames.js';
 import { publishPart, setAside, type Published } from '../src/publish.js';
 import type { ProbeResult, TargetGate } from '../src/storageHealth.js';
-import { currentAttempt, heartbeatProgress, refuseUnsafe } from './progress.js';
+import { guardActivities } from './guard.js';
+import { currentAttempt, heartbeatProgress } from './progress.js';
 import { syncReferencesToArchive } from './references.js';
 
 /** One line per archived movie in the archive session folder, as transfermonitor.sh kept. */
@@ -23,6 +24,15 @@ export const TRANSFER_LOG = 'transfer.log';
 
 export function transferLogLine(at: Date, fileName: string, fingerprint: FileFingerprint, from: string): string {
   return `${at.toISOString()}\tarchived and verified\t${fileName}\t${fingerprint.bytes} B\txxh3-64 ${fingerprint.hash}\tfrom ${from}\n`;
+}
+
+export interface ArchiveMovieInput {
+  buffer: PlacedPart[];
+  bufferDir: string;
+  archiveDir: string;
+  filename: string;
+  /** Archive copies the expiry check found damaged: set aside (kept) so a good copy can take their name. */
+  damagedArchive?: PlacedPart[];
 }
 
 export interface ArchiveDeps {
@@ -34,7 +44,21 @@ export interface ArchiveDeps {
 }
 
 export function createArchiveActivities({ config, bufferRoot, gate, logger }: ArchiveDeps) {
-  return {
+  const buffer = new SafeRoot(bufferRoot);
+  const archive = new SafeRoot(config.archive.root);
+  /** Archive copies get the owner and mode of the buffer copy (and folder), as transfermonitor.sh did; never root's from data. */
+  const ownershipOf = (info: { mode: number; uid: number; gid: number }) => ({
+    mode: info.mode & 0o7777,
+    owner: config.ownership.chown && isGrantableOwner(info) ? ({ uid: info.uid, gid: info.gid } as Owner) : null,
+  });
+  async function bufferEntry(file: string, kind: 'file' | 'folder') {
+    const info = await buffer.entry(file);
+    if (!info) throw Object.assign(new Error(`buffer ${kind} ${file} is missing`), { code: 'ENOENT' });
+    if (kind === 'file' ? !info.isFile() : !info.isDirectory()) throw new UnsafePathError(`buffer ${kind} ${file} is a link or not a ${kind}; refusing to archive it`);
+    return info;
+  }
+
+  return guardActivities({
     /** The scheduled health probe (storageHealth workflow); copies of this process use its result too. */
     async probeArchiveTarget(): Promise<ProbeResult> {
       const health = await gate.probeNow();
@@ -46,55 +70,59 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
      * Copies a movie's buffer copies into the session's archive folder under their Leginon names. The bytes read
      * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
-    async archiveMovie(input: {
-      buffer: PlacedPart[];
-      bufferDir: string;
-      archiveDir: string;
-      filename: string;
-      /** Archive copies the expiry check found damaged: set aside (kept) so a good copy can take their name. */
-      damagedArchive?: PlacedPart[];
-    }) {
+    async archiveMovie(input: ArchiveMovieInput) {
       await waitForTarget();
-      const folder = await ensureFolderInside(config.archive.root, input.archiveDir).catch(refuseUnsafe);
-      const bufferDir = await confineReal(bufferRoot, input.bufferDir).catch(refuseUnsafe);
-      const chownEnabled = config.ownership.chown;
-      const progress = heartbeatProgress();
-      const warnings: string[] = [];
-      for (const damaged of input.damagedArchive ?? []) {
-        const warning = await setAsideIfDamaged(damaged);
-        if (warning) warnings.push(warning);
-      }
-      const archived: Published[] = [];
-      let bytesBefore = 0;
-      for (const part of input.buffer) {
-        const bufferPath = await confineReal(bufferRoot, part.path).catch(refuseUnsafe);
-        // Archive copies get the owner and mode of the buffer copy and its folder, as transfermonitor.sh did.
-        const [bufferFile, bufferFolder] = await Promise.all([stat(bufferPath), stat(path.dirname(bufferPath))]);
-        await applyOwnership(folder, bufferFolder.mode & 0o7777, bufferFolder, chownEnabled);
-        const compression = compressionFor(part.targetSuffix, config.archive.compressMrc);
-        const targetSuffix = compression ? `${part.targetSuffix}${COMPRESSED_SUFFIX[compression]}` : part.targetSuffix;
-        const onProgress = (n: number) => progress(bytesBefore + n);
-        const published = await publishPart(folder, input.filename, { targetSuffix, fingerprint: part.fingerprint }, async (target) => {
+      return archiveParts(input);
+    },
+  });
+
+  async function archiveParts(input: ArchiveMovieInput) {
+    const folder = confineTo(config.archive.root, input.archiveDir);
+    const bufferDir = confineTo(bufferRoot, input.bufferDir);
+    const folderOwnership = ownershipOf(await bufferEntry(bufferDir, 'folder'));
+    // Given to the session's owner only if this call creates it; an archive folder already there keeps its owner.
+    await archive.ensureFolder(folder, folderOwnership);
+    const progress = heartbeatProgress();
+    const warnings: string[] = [];
+    for (const damaged of input.damagedArchive ?? []) {
+      const warning = await setAsideIfDamaged(damaged);
+      if (warning) warnings.push(warning);
+    }
+    const archived: Published[] = [];
+    let bytesBefore = 0;
+    for (const part of input.buffer) {
+      const bufferPath = confineTo(bufferRoot, part.path);
+      const ownership = ownershipOf(await bufferEntry(bufferPath, 'file'));
+      const compression = compressionFor(part.targetSuffix, config.archive.compressMrc);
+      const targetSuffix = compression ? `${part.targetSuffix}${COMPRESSED_SUFFIX[compression]}` : part.targetSuffix;
+      const onProgress = (n: number) => progress(bytesBefore + n);
+      const from = { root: buffer, path: bufferPath };
+      const published = await publishPart(
+        { root: archive, path: folder },
+        input.filename,
+        { targetSuffix, fingerprint: part.fingerprint },
+        async (target) => {
+          const to = { root: archive, path: target };
           const outcome = await (compression
-            ? compressVerified(bufferPath, target, part.fingerprint, onProgress)
-            : copyVerified(bufferPath, target, { expected: part.fingerprint, onProgress })
+            ? compressVerified(from, to, part.fingerprint, { onProgress, ownership })
+            : copyVerified(from, to, { expected: part.fingerprint, onProgress, ownership })
           ).catch(reportDamagedBuffer(bufferPath));
           return outcome.kind === 'copied' ? 'done' : outcome.kind;
-        });
-        bytesBefore += part.fingerprint.bytes;
-        if (published.outcome === 'done') {
-          await applyOwnership(published.path, bufferFile.mode & 0o7777, bufferFile, chownEnabled);
-          const name = path.relative(folder, published.path);
-          await appendFile(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, part.fingerprint, bufferPath));
-        }
-        if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
-        archived.push({ ...published, compression });
+        },
+        folderOwnership,
+      );
+      bytesBefore += part.fingerprint.bytes;
+      if (published.outcome === 'done') {
+        const name = path.relative(folder, published.path);
+        await archive.append(path.join(folder, TRANSFER_LOG), transferLogLine(new Date(), name, part.fingerprint, bufferPath), { owner: folderOwnership.owner });
       }
-      warnings.push(...(await syncReferencesToArchive(bufferDir, folder)));
-      logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
-      return { parts: archived, warnings, attempt: currentAttempt() };
-    },
-  };
+      if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name in the archive; kept both');
+      archived.push({ ...published, compression });
+    }
+    warnings.push(...(await syncReferencesToArchive({ root: buffer, path: bufferDir }, { root: archive, path: folder })));
+    logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
+    return { parts: archived, warnings, attempt: currentAttempt() };
+  }
 
   /**
    * Waits in this archive slot, touching nothing on the storage, until a probe finds the target up. The slots
@@ -116,10 +144,10 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
 
   /** Moves an archive copy that no longer matches aside (never deleting it); a copy that matches again stays. */
   async function setAsideIfDamaged(damaged: PlacedPart): Promise<string | undefined> {
-    const file = await confineReal(config.archive.root, damaged.path).catch(refuseUnsafe);
-    const now = await fingerprintStoredIfPresent(file, damaged.compression);
+    const file = confineTo(config.archive.root, damaged.path);
+    const now = await fingerprintStoredIfPresent({ root: archive, path: file }, damaged.compression);
     if (!now || sameContent(now, damaged.fingerprint)) return undefined;
-    const aside = await setAside(file, 'damaged');
+    const aside = await setAside(archive, file, 'damaged');
     logger.error({ file, aside, found: now, expected: damaged.fingerprint }, 'archive copy damaged; kept aside and archived again');
     return `archive copy ${file} was damaged (${describeContent(now)}, expected ${describeContent(damaged.fingerprint)}); kept as ${path.basename(aside)} and archived again from the verified buffer copy`;
   }

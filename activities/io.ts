@@ -3,7 +3,7 @@
  * the buffer disk. Each is thin: paths are checked against the configured roots, the work is done by the pure
  * and engine modules in src/.
  */
-import { readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { fingerprintStoredIfPresent } from '../src/compression.js';
@@ -11,14 +11,15 @@ import { cameraConfig, type BufferHostConfig, type CameraConfig, type Config } f
 import {
   copyVerified,
   describeContent,
-  fingerprintFile,
+  fingerprintAt,
   HASH_ALGORITHM,
   moveNoClobber,
   sameContent,
   SourceDamagedError,
-  sourceIdentity,
+  sourceIdentityAt,
+  type Place,
 } from '../src/copy.js';
-import { confineReal, ensureFolderInside, removeEmptyFolders } from '../src/fsGuards.js';
+import { confineReal, removeEmptyFolders } from '../src/fsGuards.js';
 import {
   findBufferFramePath,
   explainUnreachable,
@@ -29,14 +30,16 @@ import {
 } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { isMounted } from '../src/mounts.js';
-import type { CopiedPart, MoviePart, PlacedPart, SourceIdentity } from '../src/movie.js';
-import { leginonMovieFileName, sidecarName } from '../src/names.js';
-import { isInside } from '../src/paths.js';
-import { applyOwnership, parseMode, sessionOwner, type Owner } from '../src/ownership.js';
+import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
+import { leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
+import { confineTo } from '../src/paths.js';
+import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { publishPart, type Published } from '../src/publish.js';
+import { SafeRoot, UnsafePathError } from '../src/safeFs.js';
 import { formatBytes } from '../src/units.js';
 import { chooseImage, planDestination } from '../src/routing.js';
-import { currentAttempt, heartbeatProgress, isUnsafe, refuseUnsafe } from './progress.js';
+import { guardActivities } from './guard.js';
+import { currentAttempt, heartbeatProgress, isUnsafe } from './progress.js';
 import { createReferenceActivities } from './references.js';
 
 export interface IoDeps {
@@ -67,22 +70,29 @@ export type LeginonLookup =
   | { kind: 'not-found'; detail: string }
   | { kind: 'refused'; detail: string };
 
-/** The parts of a camera entry: a movie file and its sidecar, or every file of a DE frames folder. */
-async function listParts(cameraRoot: string, fileName: string, suffix: string, framesName: string): Promise<MoviePart[]> {
-  const entry = await stat(path.join(cameraRoot, fileName));
+/**
+ * The parts of a camera entry: a movie file and its sidecar, or every file of a DE frames folder, with their
+ * sizes. Links are refused, not followed: the share is the camera PC's, and root reads it.
+ */
+async function listParts(camera: SafeRoot, fileName: string, suffix: string, framesName: string): Promise<(MoviePart & { bytes: number })[]> {
+  const where = path.join(camera.root, fileName);
+  const entry = await camera.entry(where);
+  if (!entry) throw Object.assign(new Error(`camera file ${where} is gone`), { code: 'ENOENT' });
+  if (entry.isSymbolicLink()) throw new UnsafePathError(`camera entry ${where} is a symbolic link; refusing to follow it`);
   if (entry.isDirectory()) {
-    const files = (await readdir(path.join(cameraRoot, fileName), { withFileTypes: true }))
-      .filter((f) => f.isFile() && !f.name.startsWith('.'))
-      .map((f) => f.name)
-      .sort();
+    const files = (await camera.list(where, { withFileTypes: true })).filter((f) => f.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (files.length === 0) throw new Error(`DE frames folder ${fileName} is empty`);
-    return files.map((name) => ({ source: path.join(fileName, name), targetSuffix: `${suffix}/${name}` }));
+    const sized = [];
+    for (const file of files) {
+      const info = await camera.entry(path.join(where, file.name));
+      if (info?.isFile()) sized.push({ source: path.join(fileName, file.name), targetSuffix: `${suffix}/${file.name}`, bytes: info.size });
+    }
+    return sized;
   }
-  const parts: MoviePart[] = [{ source: fileName, targetSuffix: suffix }];
-  const sidecar = sidecarName(framesName);
-  if (await stat(path.join(cameraRoot, sidecar)).then((s) => s.isFile(), () => false)) {
-    parts.push({ source: sidecar, targetSuffix: '.frames.xml' });
-  }
+  if (!entry.isFile()) throw new UnsafePathError(`camera entry ${where} is neither a file nor a folder`);
+  const parts = [{ source: fileName, targetSuffix: suffix, bytes: entry.size }];
+  const sidecar = await camera.entry(path.join(camera.root, sidecarName(framesName)));
+  if (sidecar?.isFile()) parts.push({ source: sidecarName(framesName), targetSuffix: '.frames.xml', bytes: sidecar.size });
   return parts;
 }
 
@@ -91,9 +101,16 @@ const ignoreMissing = (error: NodeJS.ErrnoException) => {
 };
 
 export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
+  const buffer = new SafeRoot(bufferHost.root);
+  const archive = new SafeRoot(config.archive.root);
+  const cameraRoots = new Map(config.cameras.map((camera) => [camera.host, new SafeRoot(camera.root)]));
+  const cameraRoot = (cameraHost: string) => cameraRoots.get(cameraHost)!;
+  const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
+  /** Whom the session's new folders and files are given to: nobody when chown is off. */
+  const grantee = (owner: Owner | null) => (chownEnabled ? owner : null);
+
   /** A full buffer makes the copy wait (retried, visible in status) before a single byte is written. */
-  async function requireRoomFor(sources: string[]): Promise<void> {
-    const needed = (await Promise.all(sources.map((source) => stat(source)))).reduce((sum, s) => sum + s.size, 0);
+  async function requireRoomFor(needed: number): Promise<void> {
     const fs = await statfs(bufferHost.root);
     const free = fs.bavail * fs.bsize;
     const reserve = config.capacity.reserveGiB * 1024 ** 3;
@@ -108,34 +125,43 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
   /** The camera's config, once its share is mounted: an unmounted share would read as "every file gone". */
   async function mountedCamera(cameraHost: string): Promise<CameraConfig> {
     const camera = cameraConfig(config, cameraHost);
-    if (!(await isMounted(camera.root, camera.markerFile))) {
+    if (!(await isMounted(camera))) {
       throw ApplicationFailure.retryable(
-        `camera share ${camera.root} is not mounted (${camera.markerFile} is missing); waiting, nothing is taken from it or deleted on it`,
+        `camera share ${camera.root} is not mounted (${camera.markerFile ? `${camera.markerFile} is missing` : 'not a mount point'}); waiting, nothing is taken from it or deleted on it`,
         'CameraShareDown',
       );
     }
     return camera;
   }
 
-  return {
+  /** Which root a path the workflow hands back lies in: the buffer, or the archive for a movie placed straight there. */
+  function rootHolding(file: string): SafeRoot {
+    if (buffer.contains(file)) return buffer;
+    if (archive.contains(file)) return archive;
+    throw new UnsafePathError(`${file} lies outside the buffer root ${buffer.root} and the archive root ${archive.root}; refusing to use it`);
+  }
+
+  return guardActivities({
     ...createReferenceActivities({ config, bufferRoot: bufferHost.root, db, logger }),
     /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
     async copyFromCamera(input: { cameraHost: string; fileName: string; framesName: string; suffix: string }) {
       const camera = await mountedCamera(input.cameraHost);
-      await confineReal(camera.root, input.fileName).catch(refuseUnsafe);
-      const parts = await listParts(camera.root, input.fileName, input.suffix, input.framesName);
-      const staging = await ensureFolderInside(bufferHost.root, stagingFolder(bufferHost.root, input.cameraHost));
-      await requireRoomFor(parts.map((part) => path.join(camera.root, part.source)));
+      const share = cameraRoot(camera.host);
+      refuseUnshowableName(input.fileName, 'camera file name');
+      await confineReal(camera.root, input.fileName);
+      const parts = await listParts(share, input.fileName, input.suffix, input.framesName);
+      const staging = stagingFolder(bufferHost.root, input.cameraHost);
+      await requireRoomFor(parts.reduce((sum, part) => sum + part.bytes, 0));
       const progress = heartbeatProgress();
       const copied: CopiedPart[] = [];
       let bytesBefore = 0;
-      for (const part of parts) {
-        const sourcePath = await confineReal(camera.root, part.source).catch(refuseUnsafe);
+      for (const { bytes: _bytes, ...part } of parts) {
+        const sourcePath = confineTo(camera.root, part.source);
         const stagedPath = path.join(staging, part.source);
-        await ensureFolderInside(bufferHost.root, path.dirname(stagedPath));
+        await buffer.ensureFolder(path.dirname(stagedPath));
         // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
-        await unlink(stagedPath).catch(() => undefined);
-        const outcome = await copyVerified(sourcePath, stagedPath, { onProgress: (n) => progress(bytesBefore + n) }).catch((error: NodeJS.ErrnoException) => {
+        await buffer.unlink(stagedPath).catch(() => undefined);
+        const outcome = await copyVerified({ root: share, path: sourcePath }, { root: buffer, path: stagedPath }, { onProgress: (n) => progress(bytesBefore + n) }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOSPC') throw error;
           throw ApplicationFailure.retryable(
             `buffer ${bufferHost.root} filled up during the copy (other writes took the room); the partial copy was removed, the camera file stays; waiting`,
@@ -172,6 +198,12 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         return { kind: 'refused', detail: `${choice.detail} (${where}): another server's movie, left on the camera` };
       }
       const image = choice.image;
+      try {
+        // The session name reaches folder names, search attributes and CTFFIND's dialogue on stdin.
+        refuseUnshowableName(image.session.name, 'Leginon session name');
+      } catch (error) {
+        return { kind: 'refused', detail: (error as Error).message };
+      }
       const bufferHostRow = await findEnabledBufferHost(db, image.cameraInstrumentId);
       const stored = bufferHostRow ? await findBufferFramePath(db, image.session.id, bufferHostRow.id) : undefined;
       const plan = planDestination(image.session, bufferHostRow, stored);
@@ -214,30 +246,30 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       filename: string;
       owner: Owner | null;
     }) {
-      const root = input.bufferIsArchive ? config.archive.root : bufferHost.root;
-      const folder = await ensureFolderInside(root, input.bufferDir).catch(refuseUnsafe);
-      const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
-      // The frame folder and the session folder above it belong to the session's owner, as Leginon makes them.
-      for (const owned of [folder, path.dirname(folder)].filter((f) => isInside(root, f))) {
-        await applyOwnership(owned, parseMode(folderMode), input.owner, chownEnabled);
-      }
+      const root = input.bufferIsArchive ? archive : buffer;
+      const folder = confineTo(root.root, input.bufferDir);
+      const owner = grantee(input.owner);
+      const folderOwnership = { mode: parseMode(folderMode), owner };
+      // The frame folder belongs to the session's owner, as Leginon makes it: given away only when created here.
+      await root.ensureFolder(folder, folderOwnership);
       const placed: Published[] = [];
       for (const part of input.parts) {
-        const stagedPath = await confineReal(bufferHost.root, part.stagedPath).catch(refuseUnsafe);
-        const published = await publishPart(folder, input.filename, part, async (target) => {
-          const result = await moveNoClobber(stagedPath, target, part.fingerprint);
-          return result === 'moved' ? 'done' : result;
-        });
-        if (published.outcome === 'done') {
-          await applyOwnership(published.path, parseMode(fileMode), input.owner, chownEnabled);
-          if (published.targetSuffix.includes('/')) {
-            await applyOwnership(path.dirname(published.path), parseMode(folderMode), input.owner, chownEnabled);
-          }
-        }
+        const staged: Place = { root: buffer, path: confineTo(bufferHost.root, part.stagedPath) };
+        const published = await publishPart(
+          { root, path: folder },
+          input.filename,
+          part,
+          async (target) => {
+            const result = await moveNoClobber(staged, { root, path: target }, part.fingerprint, { mode: parseMode(fileMode), owner });
+            return result === 'moved' ? 'done' : result;
+          },
+          folderOwnership,
+        );
         if (published.conflict > 0) logger.warn({ path: published.path }, 'a different file already had this name; kept both');
         placed.push(published);
       }
       await removeEmptyFolders(
+        buffer,
         input.parts.map((p) => p.stagedPath),
         stagingFolder(bufferHost.root, input.cameraHost),
       );
@@ -252,13 +284,14 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      */
     async setAsideUnknownMovie(input: { cameraHost: string; parts: CopiedPart[] }) {
       const camera = await mountedCamera(input.cameraHost);
-      const sources = await Promise.all(input.parts.map((p) => confineReal(camera.root, p.sourcePath).catch(refuseUnsafe)));
+      const share = cameraRoot(camera.host);
+      const sources = input.parts.map((p) => confineTo(camera.root, p.sourcePath));
       if (config.leginon.unknownFiles === 'delete') {
         // Deleting is safe only while the staged copy still holds exactly what the unchanged camera file holds.
         for (const [index, part] of input.parts.entries()) {
           const [staged, now] = await Promise.all([
-            fingerprintFile(part.stagedPath),
-            sourceIdentity(sources[index]!).catch((error: NodeJS.ErrnoException) => ignoreMissing(error)),
+            fingerprintAt({ root: buffer, path: confineTo(bufferHost.root, part.stagedPath) }),
+            sourceIdentityAt({ root: share, path: sources[index]! }),
           ]);
           if (!sameContent(staged, part.fingerprint)) {
             throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
@@ -267,51 +300,64 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
             throw ApplicationFailure.nonRetryable(`camera file ${sources[index]} changed after it was copied; it is kept`, 'CameraFileChanged');
           }
         }
-        for (const source of sources) await unlink(source).catch(ignoreMissing);
-        await removeEmptyFolders(sources, camera.root);
+        for (const source of sources) await share.unlink(source).catch(ignoreMissing);
+        await removeEmptyFolders(share, sources, camera.root);
         logger.warn({ sources }, 'no Leginon row: camera files deleted, verified copies kept in staging');
         return { cameraPaths: [] as string[], detail: `deleted from the camera; its verified copy is ${input.parts[0]!.stagedPath}` };
       }
-      const holding = await ensureFolderInside(camera.root, path.join(camera.root, config.leginon.holdingFolder));
+      const holding = path.join(camera.root, config.leginon.holdingFolder);
+      await share.ensureFolder(holding);
       const held: string[] = [];
       for (const [index, part] of input.parts.entries()) {
-        const published = await publishPart(holding, '', { targetSuffix: part.source, fingerprint: part.fingerprint }, async (target) => {
-          const result = await moveNoClobber(sources[index]!, target, part.fingerprint);
+        const published = await publishPart({ root: share, path: holding }, '', { targetSuffix: part.source, fingerprint: part.fingerprint }, async (target) => {
+          const result = await moveNoClobber({ root: share, path: sources[index]! }, { root: share, path: target }, part.fingerprint);
           return result === 'moved' ? 'done' : result;
         });
         held.push(published.path);
       }
-      await removeEmptyFolders(sources, camera.root);
+      await removeEmptyFolders(share, sources, camera.root);
       logger.warn({ held }, 'no Leginon row: camera files moved to the holding folder');
       return { cameraPaths: held, detail: `moved on the camera to ${held[0]}` };
     },
 
     /**
-     * Deletes the camera files, which is only done once their buffer copies are verified and placed. A camera
-     * file that changed since it was copied is a different file: it is left alone and reported.
+     * Deletes the camera files, which is only done once their buffer copies are verified and placed: each
+     * placed copy is read again in full and must hash to what came off the camera (the workflow's word alone is
+     * not enough to delete the only other copy). A camera file that changed since it was copied is a different
+     * file: it is left alone and reported.
      */
-    async freeCamera(input: { cameraHost: string; parts: { sourcePath: string; identity: SourceIdentity }[]; placed: PlacedPart[] }) {
+    async freeCamera(input: { cameraHost: string; parts: CopiedPart[]; placed: PlacedPart[] }) {
       const camera = await mountedCamera(input.cameraHost);
+      const share = cameraRoot(camera.host);
       const changed: string[] = [];
-      for (const placed of input.placed) {
-        const buffered = await stat(placed.path);
-        if (buffered.size !== placed.fingerprint.bytes) {
-          throw new Error(`buffer copy ${placed.path} has ${buffered.size} B, expected ${placed.fingerprint.bytes} B; camera files kept`);
+      for (const part of input.parts) {
+        const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix);
+        if (!placed) throw ApplicationFailure.nonRetryable(`part ${part.targetSuffix} of ${part.sourcePath} was never placed; camera files kept`, 'CopyNotVerified');
+        const now = await fingerprintAt({ root: rootHolding(placed.path), path: placed.path }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          return undefined;
+        });
+        if (!now || !sameContent(now, part.fingerprint)) {
+          const found = now ? `holds ${describeContent(now)}` : 'is missing';
+          throw ApplicationFailure.nonRetryable(
+            `buffer copy ${placed.path} ${found}, but the camera file hashed to ${describeContent(part.fingerprint)}; camera files kept`,
+            'CopyNotVerified',
+          );
         }
       }
       const sources: string[] = [];
       for (const part of input.parts) {
-        const sourcePath = await confineReal(camera.root, part.sourcePath).catch(refuseUnsafe);
-        const now = await sourceIdentity(sourcePath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        const sourcePath = confineTo(camera.root, part.sourcePath);
+        const now = await sourceIdentityAt({ root: share, path: sourcePath });
         if (!now) continue;
         if (now.bytes !== part.identity.bytes || now.mtimeMs !== part.identity.mtimeMs) {
           changed.push(`camera file ${sourcePath} changed after it was copied (now ${now.bytes} B); left on the camera`);
           continue;
         }
-        await unlink(sourcePath);
+        await share.unlink(sourcePath);
         sources.push(sourcePath);
       }
-      await removeEmptyFolders(input.parts.map((p) => p.sourcePath), camera.root);
+      changed.push(...(await removeEmptyFolders(share, input.parts.map((p) => p.sourcePath), camera.root)));
       if (sources.length) logger.info({ sources }, 'camera files deleted after verified copy');
       return { freed: changed.length === 0, warnings: changed, attempt: currentAttempt() };
     },
@@ -325,30 +371,37 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       const restored: string[] = [];
       for (const part of input.parts) {
         const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix)!;
-        const bufferPath = await confineReal(bufferHost.root, placed.path).catch(refuseUnsafe);
-        const now = await fingerprintFile(bufferPath).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
+        const bufferPath = confineTo(bufferHost.root, placed.path);
+        const now = await fingerprintAt({ root: buffer, path: bufferPath }).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
         if (now && sameContent(now, part.fingerprint)) continue;
-        const sourcePath = await confineReal(camera.root, part.sourcePath).catch(refuseUnsafe);
+        const sourcePath = confineTo(camera.root, part.sourcePath);
         const fresh = path.join(path.dirname(bufferPath), `.${path.basename(bufferPath)}.restored`);
-        await unlink(fresh).catch(ignoreMissing);
-        await copyVerified(sourcePath, fresh, { expected: part.fingerprint, onProgress: heartbeatProgress() }).catch((error: unknown) => {
+        await buffer.unlink(fresh).catch(ignoreMissing);
+        const from = { root: cameraRoot(camera.host), path: sourcePath };
+        await copyVerified(from, { root: buffer, path: fresh }, { expected: part.fingerprint, onProgress: heartbeatProgress() }).catch((error: unknown) => {
           if (!(error instanceof SourceDamagedError)) throw error;
           const problem = `cannot restore ${bufferPath}: the camera file no longer holds this movie's bytes (${error.message})`;
           throw ApplicationFailure.nonRetryable(problem, 'CameraFileChanged');
         });
         // Replacing is safe here: the file replaced is this movie's own copy, proven not to hold its bytes.
-        await rename(fresh, bufferPath);
+        await buffer.rename(fresh, bufferPath);
         restored.push(bufferPath);
       }
       if (restored.length) logger.warn({ restored }, 'damaged buffer copy replaced by a verified copy of the camera file');
       return { restored, attempt: currentAttempt() };
     },
 
-    /** Deletes the buffer copies only after every archive copy is read back in full and matches. */
+    /**
+     * Deletes the buffer copies only after every archive copy is read back in full and matches, and only while
+     * each archive copy is another file than the buffer copy it backs (another inode, outside the buffer root),
+     * checked again right before each deletion.
+     */
     async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
+      const verified: { path: string; dev: number; ino: number }[] = [];
       for (const archived of input.archive) {
-        const archivePath = await confineReal(config.archive.root, archived.path).catch(refuseUnsafe);
-        const now = await fingerprintStoredIfPresent(archivePath, archived.compression);
+        const archivePath = confineTo(config.archive.root, archived.path);
+        if (buffer.contains(archivePath)) throw new UnsafePathError(`archive copy ${archivePath} lies inside the buffer root ${buffer.root}; buffer copy kept`);
+        const now = await fingerprintStoredIfPresent({ root: archive, path: archivePath }, archived.compression);
         if (!now) return { deleted: false, detail: `archive copy ${archivePath} is missing`, attempt: currentAttempt() };
         if (!sameContent(now, archived.fingerprint)) {
           logger.error({ archivePath, found: now, expected: archived.fingerprint }, 'archive copy damaged; buffer copy kept');
@@ -359,14 +412,33 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
             attempt: currentAttempt(),
           };
         }
+        const identity = await archive.entry(archivePath);
+        if (identity) verified.push({ path: archivePath, dev: identity.dev, ino: identity.ino });
       }
-      const bufferPaths = await Promise.all(input.buffer.map((p) => confineReal(bufferHost.root, p.path).catch(refuseUnsafe)));
-      for (const bufferPath of bufferPaths) await unlink(bufferPath).catch(ignoreMissing);
-      await removeEmptyFolders(bufferPaths, bufferHost.root);
+      const bufferPaths = input.buffer.map((p) => confineTo(bufferHost.root, p.path));
+      for (const bufferPath of bufferPaths) {
+        await refuseUnlessAnotherFile(bufferPath, verified);
+        await buffer.unlink(bufferPath).catch(ignoreMissing);
+      }
+      await removeEmptyFolders(buffer, bufferPaths, bufferHost.root);
       logger.info({ bufferPaths }, 'buffer copy expired');
       return { deleted: true, attempt: currentAttempt() };
     },
-  };
+  });
+
+  /** The last check before a buffer copy goes: every verified archive copy is still there, and none of them is it. */
+  async function refuseUnlessAnotherFile(bufferPath: string, archived: { path: string; dev: number; ino: number }[]): Promise<void> {
+    const own = await buffer.entry(bufferPath);
+    for (const copy of archived) {
+      const now = await archive.entry(copy.path);
+      if (!now || now.dev !== copy.dev || now.ino !== copy.ino) {
+        throw new Error(`archive copy ${copy.path} changed or went away during the expiry check; buffer copy ${bufferPath} kept, checking again`);
+      }
+      if (own && own.dev === now.dev && own.ino === now.ino) {
+        throw new UnsafePathError(`archive copy ${copy.path} is the buffer copy ${bufferPath} itself (same file); buffer copy kept`);
+      }
+    }
+  }
 }
 
 export type IoActivities = ReturnType<typeof createIoActivities>;

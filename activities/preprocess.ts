@@ -5,12 +5,13 @@
  * On the GPU queue each job takes a GPU from the host's pool for as long as it runs, so its `-Gpu`/`--gid` is a
  * GPU no other job holds.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
-import { confineReal } from '../src/fsGuards.js';
+import { confineTo } from '../src/paths.js';
+import { SafeRoot } from '../src/safeFs.js';
 import { findImagingRows, type Db } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
@@ -53,6 +54,8 @@ const FINAL_ERRORS = [ImagingParameterError, CtfOutputError, CtffindConversation
 
 export function createPreprocessActivities(deps: PreprocessDeps) {
   const { config } = deps;
+  const outputRoot = new SafeRoot(config.preprocess.outputRoot!);
+  const logIn = (file: string) => ({ root: outputRoot, path: file });
 
   /** Runs a GPU engine's job on a GPU of its own; a CPU engine's job runs as it is. */
   function onDevice<T>(engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
@@ -69,9 +72,8 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
 
   /** The run's output folder (inside preprocess.outputRoot) and the movie's imaging parameters from leginondb. */
   async function prepare(job: PreprocessJob): Promise<{ outputDir: string; imaging: ImagingParameters }> {
-    const root = config.preprocess.outputRoot!;
-    const outputDir = await confineReal(root, path.join(root, job.session, job.imageFilename, `run-${job.run}`));
-    await mkdir(outputDir, { recursive: true });
+    const outputDir = confineTo(outputRoot.root, path.join(outputRoot.root, job.session, job.imageFilename, `run-${job.run}`));
+    await outputRoot.ensureFolder(outputDir);
     const rows = await findImagingRows(deps.leginonDb, job.imageId);
     if (!rows) throw new ImagingParameterError(`AcquisitionImageData ${job.imageId} is not in leginondb`);
     return { outputDir, imaging: deriveImagingParameters(rows) };
@@ -131,7 +133,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
       const { text, rectangles } = defectFileText(defects, await frameSizeOfFile(input.moviePath, input.format));
       if (rectangles === 0) return { note: `${plan} lists no defects` };
       const file = path.join(outputDir, `${input.imageFilename}_defects.txt`);
-      await writeFile(file, text);
+      await outputRoot.replaceFile(file, text);
       return { file, note: `${rectangles} defect(s) of ${plan} filled` };
     } catch (error) {
       const note = `${plan} not applied: ${(error as Error).message}`;
@@ -163,17 +165,17 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
         if (input.engine === 'motioncor2') {
           if (job.format === 'eer' && imaging.frames && imaging.dosePerFrame !== undefined) {
             job.eerFractionFile = path.join(outputDir, `${input.imageFilename}_fractions.txt`);
-            await writeFile(job.eerFractionFile, eerFractionFile(imaging.frames, settings.eerGrouping, imaging.dosePerFrame));
+            await outputRoot.replaceFile(job.eerFractionFile, eerFractionFile(imaging.frames, settings.eerGrouping, imaging.dosePerFrame));
           }
           argv = buildMotionCor2Args(job, settings, gpu!);
           outputs.log = path.join(outputDir, `${input.imageFilename}_motioncor2.log`);
-          result = parseMotionCor2Log(await runTool({ executable: executable('motioncor2'), args: argv, logFile: outputs.log }));
+          result = parseMotionCor2Log(await runTool({ executable: executable('motioncor2'), args: argv, logFile: logIn(outputs.log) }));
           sum = motionCor2Sum(job);
         } else if (input.engine === 'relion') {
           const relion = buildRelionMotionArgs(job, { ...settings, bfactor: settings.bfactor[0] });
           argv = relion.args;
           outputs.log = path.join(outputDir, `${input.imageFilename}_relion_motioncorr.log`);
-          await runTool({ executable: executable('relion'), args: argv, cwd: relion.cwd, logFile: outputs.log });
+          await runTool({ executable: executable('relion'), args: argv, cwd: relion.cwd, logFile: logIn(outputs.log) });
           const list = path.join(outputDir, RELION_MICROGRAPH_LIST);
           await requireFile(list, 'relion_run_motioncorr');
           const listed = parseRelionMicrographList(await readFile(list, 'utf8'));
@@ -222,7 +224,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           await runTool({
             executable: executable('ctffind4'),
             args: argv,
-            logFile: outputs.log!,
+            logFile: logIn(outputs.log!),
             onStdout: (chunk, answer) => reader.feed(chunk).forEach((question) => answer(answerCtffind(question, answers))),
           });
           Object.assign(outputs, { results: `${stem}.txt`, avrot: `${stem}_avrot.txt`, diagnostic: job.diagnostic });
@@ -230,7 +232,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           parseCtffindAvrot(await readOutput(outputs.avrot!));
         } else if (input.engine === 'gctf') {
           argv = buildGctfArgs(job, settings, gpu!);
-          result = parseGctfLog(await runTool({ executable: executable('gctf'), args: argv, logFile: outputs.log! }));
+          result = parseGctfLog(await runTool({ executable: executable('gctf'), args: argv, logFile: logIn(outputs.log!) }));
         } else {
           throw ApplicationFailure.nonRetryable(`CTF engine "${input.engine}" cannot run`, 'EngineNotConfigured');
         }

@@ -18,7 +18,7 @@ export function currentAttempt(): number {
 
 export function isUnsafe(error: unknown): error is Error {
   const name = (error as Error | undefined)?.name;
-  return name === 'PathOutsideRootError' || name === 'UnsafeNameError';
+  return name === 'PathOutsideRootError' || name === 'UnsafeNameError' || name === 'UnsafePathError';
 }
 
 /** A path or name refused on safety grounds will not become safe by retrying: fail without retries. */

@@ -3,17 +3,17 @@
  * stdout and stderr kept in a log file beside the outputs; heartbeats while it runs so a dead worker is noticed;
  * killed when the activity is cancelled or times out.
  */
-import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { execa } from 'execa';
+import type { Place } from '../src/copy.js';
 
 export interface ToolRun {
   executable: string;
   args: string[];
   cwd?: string;
   /** Where the program's stdout and stderr go (appended, with the command line first). */
-  logFile: string;
+  logFile: Place;
   /** Called with each stdout chunk; may write to the program's stdin (CTFFIND's questions). */
   onStdout?: (chunk: string, answer: (line: string) => void) => void;
 }
@@ -32,7 +32,7 @@ export class ToolFailedError extends Error {
 /** Runs the program to its end; returns its stdout. A non-zero exit is a ToolFailedError naming the log. */
 export async function runTool(run: ToolRun): Promise<string> {
   const context = Context.current();
-  const log = createWriteStream(run.logFile, { flags: 'a' });
+  const log = (await run.logFile.root.openForAppend(run.logFile.path)).createWriteStream();
   log.write(`$ ${[run.executable, ...run.args].map(quoteForLog).join(' ')}\n`);
   const child = execa(run.executable, run.args, {
     cwd: run.cwd,
@@ -70,7 +70,7 @@ export async function runTool(run: ToolRun): Promise<string> {
     if (conversationError) throw conversationError;
     if (result.failed) {
       const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : (result.signal ?? result.shortMessage);
-      throw new ToolFailedError(`${path.basename(run.executable)} failed (${why}); its output is in ${run.logFile}`, stdout);
+      throw new ToolFailedError(`${path.basename(run.executable)} failed (${why}); its output is in ${run.logFile.path}`, stdout);
     }
     return stdout;
   } finally {

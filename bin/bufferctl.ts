@@ -30,7 +30,7 @@ import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type 
 import { fingerprintStored } from '../src/compression.js';
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
-import { classifyCameraEntry } from '../src/names.js';
+import { classifyCameraEntry, escapeName, terminalSafe } from '../src/names.js';
 import { describeScope, type HoldScope } from '../src/holds.js';
 import { holdsInForce } from '../src/holdsRegistry.js';
 import {
@@ -62,6 +62,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 class BufferctlUsageError extends Error {}
 
 const DEFAULT_CONFIG = process.env.BUFFER_CONFIG ?? 'var/demo/config.json';
+
+/** Operator output: names from cameras and leginondb can hold ESC, C1 or bidi characters; the terminal is shown them escaped. */
+const say = (text: string) => console.log(terminalSafe(text));
 
 const program = new Command('bufferctl')
   .description('Operate the cryo-EM buffer server: movie status, holds, retries, buffer-host pairing')
@@ -138,13 +141,14 @@ program
         const hosts = await Promise.all(config.bufferHosts.map((host) => gatherHostOverview(client, config, host.name, host.root)));
         const holds = await holdsInForce(client);
         const alerts = await dashboardAlerts(config);
-        console.log(options.json ? JSON.stringify({ alerts, holds, hosts }, null, 2) : `${formatAlerts(alerts)}\n${formatOverview(hosts, holds, config.temporal.namespace)}`);
+        if (options.json) console.log(JSON.stringify({ alerts, holds, hosts }, null, 2));
+        else say(`${formatAlerts(alerts)}\n${formatOverview(hosts, holds, config.temporal.namespace)}`);
         return;
       }
       const id = await resolveMovieId(client, config, reference);
       const status = await client.workflow.getHandle(id).query<MovieStatus>(QUERIES.status);
       if (options.json) console.log(JSON.stringify(status, null, 2));
-      else console.log(formatMovieStatus(id, status, await pendingActivities(client, id)));
+      else say(formatMovieStatus(id, status, await pendingActivities(client, id)));
     }),
   );
 
@@ -159,12 +163,12 @@ program
     withClient(async (client, config) => {
       const query = movieListQuery({ stage: options.stage, session: options.session, cameraHost: options.camera });
       let shown = 0;
-      console.log(['STAGE'.padEnd(15), 'SESSION'.padEnd(10), 'STARTED'.padEnd(24), 'PREPROC ', '   DRIFT', 'CTF FIT', 'MOVIE'].join('  '));
+      say(['STAGE'.padEnd(15), 'SESSION'.padEnd(10), 'STARTED'.padEnd(24), 'PREPROC ', '   DRIFT', 'CTF FIT', 'MOVIE'].join('  '));
       for await (const movie of client.workflow.list({ query })) {
         const attributes = movie.typedSearchAttributes;
         const drift = attributes.get(SEARCH_ATTRIBUTES.totalDrift);
         const resolution = attributes.get(SEARCH_ATTRIBUTES.ctfResolution);
-        console.log(
+        say(
           [
             (attributes.get(SEARCH_ATTRIBUTES.movieStage) ?? '?').padEnd(15),
             (attributes.get(SEARCH_ATTRIBUTES.leginonSession) ?? '-').padEnd(10),
@@ -172,12 +176,12 @@ program
             (attributes.get(SEARCH_ATTRIBUTES.preprocessState) ?? '-').padEnd(8),
             (drift === undefined ? '-' : `${drift.toFixed(1)} px`).padStart(8),
             (resolution === undefined ? '-' : `${resolution.toFixed(1)} Å`).padStart(7),
-            movie.workflowId,
+            escapeName(movie.workflowId),
           ].join('  '),
         );
         if (++shown >= options.limit) break;
       }
-      console.log(`\n${shown} shown. The same list in the Temporal CLI:\n  ${temporalListCommand(query, config.temporal.namespace)}`);
+      say(`\n${shown} shown. The same list in the Temporal CLI:\n  ${temporalListCommand(query, config.temporal.namespace)}`);
     }),
   );
 
@@ -203,12 +207,12 @@ function holdCommand(name: 'hold' | 'release', description: string) {
         const request = { reason: options.reason ?? 'held by operator', by: operator() };
         for (const scope of scopes) {
           const signalled = await changeScopeHold(client, name, scope, request);
-          console.log(`${name} ${describeScope(scope)}: ${signalled} open movie(s) signalled; ${name === 'hold' ? 'movies arriving later are held too' : 'the hold is lifted'}`);
+          say(`${name} ${describeScope(scope)}: ${signalled} open movie(s) signalled; ${name === 'hold' ? 'movies arriving later are held too' : 'the hold is lifted'}`);
         }
         for (const reference of references) {
           const id = await resolveMovieId(client, config, reference);
           await changeMovieHold(client, name, id, request);
-          console.log(`${name}: ${id}`);
+          say(`${name}: ${id}`);
         }
       }),
     );
@@ -225,7 +229,7 @@ program
       for (const reference of references) {
         const id = await resolveMovieId(client, config, reference);
         await client.workflow.getHandle(id).signal(SIGNALS.retry);
-        console.log(`retry: ${id}`);
+        say(`retry: ${id}`);
       }
     }),
   );
@@ -247,9 +251,9 @@ program
       }
       const request: ReprocessRequest = { motionEngine: options.motionEngine, ctfEngine: options.ctfEngine, by: operator() };
       const { signalled, ended } = await reprocessMovies(client, ids, request);
-      for (const id of signalled) console.log(`reprocess: ${id}`);
-      for (const id of ended) console.log(`not reprocessed: ${id} has ended (its buffer copy expired)`);
-      console.log(`${signalled.length} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
+      for (const id of signalled) say(`reprocess: ${id}`);
+      for (const id of ended) say(`not reprocessed: ${id} has ended (its buffer copy expired)`);
+      say(`${signalled.length} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
     }),
   );
 
@@ -266,7 +270,7 @@ program
         for (const reference of references) {
           const id = await resolveMovieId(client, config, reference);
           await client.workflow.getHandle(id).signal(SIGNALS.expireEarly, { reason: 'expired by operator', by: operator() });
-          console.log(`expire: ${id} (goes once its archive copy is re-verified; a held or un-archived movie waits)`);
+          say(`expire: ${id} (goes once its archive copy is re-verified; a held or un-archived movie waits)`);
         }
         return;
       }
@@ -274,17 +278,17 @@ program
       for (const host of config.bufferHosts.filter((h) => !options.bufferHost || h.name === options.bufferHost)) {
         const archived = await archivedMovies(client, host.name);
         const usage = await diskSpace(host.root).catch(() => undefined);
-        console.log(`buffer host ${host.name}: ${archived.length} archived movies still on the buffer`);
+        say(`buffer host ${host.name}: ${archived.length} archived movies still on the buffer`);
         if (!usage) {
-          console.log(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);
+          say(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);
         } else {
           const plan = planEarlyExpiry(usage, archived, marks);
-          console.log(`  ${describeUsage(plan, marks)}`);
+          say(`  ${describeUsage(plan, marks)}`);
           if (plan.aboveHigh) {
             const action = config.capacity.expireEarly ? 'would expire early' : 'would expire early if capacity.expireEarly were on';
-            console.log(`  ${action}, oldest first, to get under ${(marks.low * 100).toFixed(0)}% (${formatBytes(plan.bytesToFree)}):`);
-            for (const movie of plan.expire) console.log(`    ${movie.workflowId}  arrived ${movie.startTime.toISOString()}  ${formatBytes(movie.bytes)}`);
-            if (plan.bytesFreed < plan.bytesToFree) console.log('    (not enough is archived yet: un-archived movies are never expired)');
+            say(`  ${action}, oldest first, to get under ${(marks.low * 100).toFixed(0)}% (${formatBytes(plan.bytesToFree)}):`);
+            for (const movie of plan.expire) say(`    ${movie.workflowId}  arrived ${movie.startTime.toISOString()}  ${formatBytes(movie.bytes)}`);
+            if (plan.bytesFreed < plan.bytesToFree) say('    (not enough is archived yet: un-archived movies are never expired)');
           }
         }
         const scheduled = await Promise.all(
@@ -293,7 +297,7 @@ program
         scheduled.sort((a, b) => (a.status.expiresAt ?? '').localeCompare(b.status.expiresAt ?? ''));
         for (const { movie, status } of scheduled) {
           const why = status.holds?.length ? `HELD (${status.holds.map((h) => h.reason).join('; ')}): kept past its time` : `archived and verified ${status.archive?.verifiedAt ?? '?'}`;
-          console.log(`  at ${status.expiresAt ?? '?'}  ${movie.workflowId}  ${why}`);
+          say(`  at ${status.expiresAt ?? '?'}  ${movie.workflowId}  ${why}`);
         }
       }
     }),
@@ -349,11 +353,14 @@ program
           const files = [...folders].flatMap((folder) => (existsSync(folder) ? readdirSync(folder).map((f) => path.join(folder, f)) : []));
           const findings = reconcileSession(images, movies, files, (image) => movieWorkflowId(image.cameraHost, image.framesName));
           total += findings.length;
-          console.log(`session ${session}: ${images.length} images with saved frames, ${findings.length} findings`);
-          for (const f of findings) console.log(`  ${f.kind.toUpperCase()}  ${f.subject}\n      ${f.detail}\n      repair: ${f.repair}`);
+          say(`session ${session}: ${images.length} images with saved frames, ${findings.length} findings`);
+          for (const f of findings) {
+            const run = f.commands.map((command) => `\n      run: ${command}`).join('');
+            say(`  ${f.kind.toUpperCase()}  ${f.subject}\n      ${f.detail}\n      repair: ${f.repair}${run}`);
+          }
         }
-        if (sessions.size === 0) console.log('no session to reconcile (name one with --session)');
-        else if (total === 0) console.log('everything matches');
+        if (sessions.size === 0) say('no session to reconcile (name one with --session)');
+        else if (total === 0) say('everything matches');
       }),
     ),
   );
@@ -389,7 +396,7 @@ function changeCommand(name: 'setup' | 'enable' | 'disable', description: string
         name === 'setup'
           ? { kind: 'setup', cameraHost: options.cameraHost, bufferHost: options.bufferHost, basePath: options.basePath!, appendFullHead: Boolean(options.appendFullHead) }
           : { kind: name, cameraHost: options.cameraHost, bufferHost: options.bufferHost };
-      for (const change of await applyBufferHostChange(db, request)) console.log(describeChange(change, options.bufferHost));
+      for (const change of await applyBufferHostChange(db, request)) say(describeChange(change, options.bufferHost));
     }),
   );
 }
@@ -404,8 +411,8 @@ bufferHost
   .action(async (options: { cameraHost?: string }) =>
     withLeginonDb(async (db) => {
       const rows = await listBufferHostAssignments(db, options.cameraHost);
-      if (rows.length === 0) console.log('no BufferHostData rows: every camera writes to its session frame path');
-      for (const row of rows) console.log(describeAssignment(row));
+      if (rows.length === 0) say('no BufferHostData rows: every camera writes to its session frame path');
+      for (const row of rows) say(describeAssignment(row));
     }),
   );
 

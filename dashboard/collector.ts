@@ -74,7 +74,7 @@ export class DashboardCollector {
     );
     const cameras = await Promise.all(
       config.cameras.map(async (camera): Promise<CameraSnapshot> => {
-        const mounted = await isMounted(camera.root, camera.markerFile);
+        const mounted = await isMounted(camera);
         const space = mounted ? await diskSpace(camera.root).catch(() => undefined) : undefined;
         const mine = recent.filter((m) => m.cameraHost === camera.host);
         return { host: camera.host, bufferHost: camera.bufferHost, mounted, space, forecast: this.forecast(`camera:${camera.host}`, space?.freeBytes, now), throughput: rate(mine), lastMovieAt: iso(latestStart(mine)) };

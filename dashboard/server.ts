@@ -26,6 +26,9 @@ const PUBLIC = fileURLToPath(new URL('./public/', import.meta.url));
 /** Chart.js's browser build, beside the module its package exports. */
 const CHART_JS = path.join(path.dirname(fileURLToPath(import.meta.resolve('chart.js'))), 'chart.umd.min.js');
 
+/** Live views at once (server-sent events); more are refused, so open connections cannot exhaust the process. */
+export const MAX_EVENT_STREAMS = 100;
+
 export interface DashboardOptions {
   client: Client;
   bufferDb?: BufferDb;
@@ -84,9 +87,18 @@ export async function startDashboard(config: Config, options: DashboardOptions):
   });
   app.get<{ Params: { session: string } }>('/api/sessions/:session', async (request) => sessions.get(request.params.session));
   app.get('/api/events', (request, reply) => {
+    if (listeners.size >= MAX_EVENT_STREAMS) {
+      return reply.code(503).send({ error: `${MAX_EVENT_STREAMS} live views are open already; reload later or poll /api/overview` });
+    }
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (snapshot: DashboardSnapshot) => reply.raw.write(`event: overview\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    reply.raw.flushHeaders();
+    // A viewer that does not read is skipped until its socket drains, never buffered for: each snapshot replaces the last.
+    let draining = false;
+    reply.raw.on('drain', () => (draining = false));
+    const send = (snapshot: DashboardSnapshot) => {
+      if (!draining) draining = !reply.raw.write(`event: overview\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    };
     if (collector.snapshot) send(collector.snapshot);
     listeners.add(send);
     request.raw.on('close', () => listeners.delete(send));

@@ -10,15 +10,19 @@ import { buildSessionView, digestStatus, needsStatusQuery, type ListedMovie, typ
 import type { MovieStatus } from '../src/movie.js';
 import { QUERIES, SEARCH_ATTRIBUTES } from '../src/operatorNames.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
+import { BoundedMap } from '../src/dashboard/boundedMap.js';
 
 /** Status queries in flight at once: each may replay a history on a worker. */
 const QUERY_CONCURRENCY = 8;
 /** The newest movies a view shows. */
 const MAX_MOVIES = 5_000;
+/** Sessions whose views are kept (a name in a URL makes one), and movies whose digests are (every movie shown). */
+const MAX_SESSIONS = 64;
+const MAX_DIGESTS = 100_000;
 
 export class SessionViews {
-  private readonly digests = new Map<string, StatusDigest>();
-  private readonly views = new Map<string, { at: number; view: Promise<SessionView> }>();
+  private readonly digests = new BoundedMap<string, StatusDigest>(MAX_DIGESTS);
+  private readonly views = new BoundedMap<string, { at: number; view: Promise<SessionView> }>(MAX_SESSIONS);
 
   constructor(
     private readonly client: Client,

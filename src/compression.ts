@@ -3,8 +3,8 @@
  * TIFF and EER are compressed already). gzip from Node's own zlib; a compressed copy counts as verified only
  * once it has been read back, decompressed, and hashed to the movie's fingerprint.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -12,9 +12,14 @@ import { xxh3 } from '@node-rs/xxhash';
 import {
   defaultTempPath,
   describeContent,
+  fingerprintAt,
   fingerprintFile,
   hex,
   publish,
+  setOwnershipFor,
+  type NewFileOwnership,
+  type Place,
+  writeFully,
   sameContent,
   SourceDamagedError,
   VerificationError,
@@ -47,20 +52,56 @@ function hashing(onBytes?: (n: number) => void) {
 
 const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 
-/** The fingerprint of what a compressed file decompresses to. */
-export async function fingerprintDecompressed(file: string): Promise<FileFingerprint> {
+/**
+ * A handle's bytes from its start as a stream, and a stream into a handle from its start: by positional reads
+ * and writes, so the handle stays open (and the caller's to close) when the pipeline ends.
+ */
+async function* fromStart(handle: FileHandle): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+function intoHandle(handle: FileHandle): Writable {
+  let position = 0;
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeFully(handle, chunk, position).then(() => {
+        position += chunk.length;
+        done();
+      }, done);
+    },
+  });
+}
+
+async function fingerprintDecompressedHandle(handle: FileHandle): Promise<FileFingerprint> {
   const hash = hashing();
-  await pipeline(createReadStream(file), createGunzip(), hash.transform, discard());
+  await pipeline(fromStart(handle), createGunzip(), hash.transform, discard());
   return hash.result();
 }
 
+/** The fingerprint of what a compressed file decompresses to; a path is opened without following a link at it. */
+export async function fingerprintDecompressed(file: string | Place): Promise<FileFingerprint> {
+  const handle = typeof file === 'string' ? await open(file, constants.O_RDONLY | constants.O_NOFOLLOW) : await file.root.openFile(file.path);
+  try {
+    return await fingerprintDecompressedHandle(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The fingerprint of a stored copy's content, compressed or not. */
-export function fingerprintStored(file: string, compression: Compression | undefined): Promise<FileFingerprint> {
-  return compression ? fingerprintDecompressed(file) : fingerprintFile(file);
+export function fingerprintStored(file: string | Place, compression: Compression | undefined): Promise<FileFingerprint> {
+  if (compression) return fingerprintDecompressed(file);
+  return typeof file === 'string' ? fingerprintFile(file) : fingerprintAt(file);
 }
 
 /** Like fingerprintStored, or undefined when the file is not there. */
-export function fingerprintStoredIfPresent(file: string, compression: Compression | undefined): Promise<FileFingerprint | undefined> {
+export function fingerprintStoredIfPresent(file: string | Place, compression: Compression | undefined): Promise<FileFingerprint | undefined> {
   return fingerprintStored(file, compression).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     return undefined;
@@ -69,29 +110,37 @@ export function fingerprintStoredIfPresent(file: string, compression: Compressio
 
 /** Compresses `source` to `destination` (never replacing a file there) and proves it decompresses to `expected`. */
 export async function compressVerified(
-  source: string,
-  destination: string,
+  source: Place,
+  destination: Place,
   expected: FileFingerprint,
-  onProgress?: (bytesDone: number) => void,
+  options: { onProgress?: (bytesDone: number) => void; ownership?: NewFileOwnership } = {},
 ): Promise<CopyOutcome> {
-  const tempPath = defaultTempPath(destination);
-  const before = await stat(source);
+  const tempPath = defaultTempPath(destination.path);
+  const sourceHandle = await source.root.openFile(source.path);
+  let before: { size: number; mtimeMs: number };
   try {
-    const read = hashing(onProgress);
-    await pipeline(createReadStream(source), read.transform, createGzip({ level: 6 }), createWriteStream(tempPath, { mode: 0o644 }));
-    const handle = await open(tempPath, 'r+');
-    await handle.sync();
-    await handle.close();
-    const [original, readBack] = [read.result(), await fingerprintDecompressed(tempPath)];
-    for (const [what, seen] of [['read', original], ['decompressed read-back', readBack]] as const) {
-      if (!sameContent(seen, expected)) {
-        const message = `${what} of ${source} gave ${describeContent(seen)}, expected ${describeContent(expected)}`;
-        throw what === 'read' ? new SourceDamagedError(message) : new VerificationError(message);
+    before = await sourceHandle.stat();
+    const target = await destination.root.createFile(tempPath, { replaceStale: true });
+    try {
+      const read = hashing(options.onProgress);
+      await pipeline(fromStart(sourceHandle), read.transform, createGzip({ level: 6 }), intoHandle(target));
+      await target.sync();
+      const [original, readBack] = [read.result(), await fingerprintDecompressedHandle(target)];
+      for (const [what, seen] of [['read', original], ['decompressed read-back', readBack]] as const) {
+        if (!sameContent(seen, expected)) {
+          const message = `${what} of ${source.path} gave ${describeContent(seen)}, expected ${describeContent(expected)}`;
+          throw what === 'read' ? new SourceDamagedError(message) : new VerificationError(message);
+        }
       }
+      await setOwnershipFor(target, options.ownership);
+    } finally {
+      await target.close();
     }
   } catch (error) {
-    await unlink(tempPath).catch(() => undefined);
+    await destination.root.unlink(tempPath).catch(() => undefined);
     throw error;
+  } finally {
+    await sourceHandle.close();
   }
-  return publish(tempPath, destination, expected, { bytes: before.size, mtimeMs: before.mtimeMs }, fingerprintDecompressed);
+  return publish({ root: destination.root, path: tempPath }, destination.path, expected, { bytes: before.size, mtimeMs: before.mtimeMs }, fingerprintDecompressed);
 }

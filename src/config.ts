@@ -2,10 +2,11 @@
  * The one configuration schema. Every process (workers, watcher, bufferctl, demo) loads its config through
  * loadConfig(), so a bad key is reported the same way everywhere, naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { isInside } from './paths.js';
 import { CTF_ENGINES, engineDevice, MOTION_ENGINES } from './preprocess/engines.js';
 
 const duration = (fallback: string) =>
@@ -18,6 +19,26 @@ const duration = (fallback: string) =>
 
 const absolutePath = z.string().refine((p) => path.isAbsolute(p), { message: 'expected an absolute path' });
 
+/** A root everything below which the server may change: absolute, normalized, and never `/` itself. */
+const rootPath = z.string().superRefine((p, ctx) => {
+  const problem = !path.isAbsolute(p)
+    ? 'expected an absolute path'
+    : path.resolve(p) === '/'
+      ? 'must not be / (everything would be inside it)'
+      : path.resolve(p) !== p.replace(/\/+$/, '')
+        ? 'expected a normalized path (no "..", "." or "//")'
+        : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** An octal mode that nobody but owner and group can write with. */
+const safeMode = (fallback: string, example: string) =>
+  z
+    .string()
+    .regex(/^0?[0-7]{3}$/, { message: `expected an octal mode such as "${example}"` })
+    .refine((m) => (Number.parseInt(m, 8) & 0o002) === 0, { message: 'must not be world-writable (anyone on the host could plant links in it)' })
+    .default(fallback);
+
 /** Host and target names become task-queue names and path components: keep them plain. */
 const plainName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
   message: 'expected letters, digits, ".", "_" or "-" (starting with a letter or digit)',
@@ -28,7 +49,7 @@ const positive = z.number().positive();
 /** Engines, their settings and where their outputs go. Engine "none" turns a step off. */
 const PreprocessSchema = z.strictObject({
   /** Outputs go to `<outputRoot>/<session>/<image filename>/run-<n>/`. */
-  outputRoot: absolutePath.optional(),
+  outputRoot: rootPath.optional(),
   /** Jobs of CPU engines (relion, ctffind4) this host runs at once. */
   cpuSlots: z.number().int().min(1).default(1),
   /** A job that runs longer is presumed hung, killed and tried once more. */
@@ -116,7 +137,7 @@ export const ConfigSchema = z
         z.strictObject({
           name: plainName,
           /** Every file this host writes lies under this root; a path from the database outside it is refused. */
-          root: absolutePath,
+          root: rootPath,
           /** CUDA device ids of this host's GPUs; each runs one pre-processing job at a time. */
           gpus: z.array(z.number().int().min(0)).default([]),
         }),
@@ -128,13 +149,15 @@ export const ConfigSchema = z
           /** InstrumentData.hostname of the camera computer. */
           host: plainName,
           /** Where the camera's share is mounted on the buffer host (SMB/NFS). */
-          root: absolutePath,
+          root: rootPath,
           bufferHost: plainName,
           /**
            * A file (relative to `root`) that exists only while the share is mounted: without it the share is down,
            * and nothing is taken from it or decided about it (an unmounted share looks empty).
            */
           markerFile: z.string().regex(/^[^/]+$/, { message: 'expected a file name in the share root' }).optional(),
+          /** Without a marker the root must be a mount point; this trusts it anyway (unsafe: an unmounted share reads as empty). */
+          assumeMounted: z.boolean().default(false),
           /**
            * When camera files are deleted: once their buffer copy is verified ('copied', the default: the camera
            * disk is small), or once the archive copy is too ('archived': a buffer copy found damaged before it
@@ -147,7 +170,7 @@ export const ConfigSchema = z
     archive: z.strictObject({
       target: plainName.default('primary'),
       /** Mount point of primary storage (GPFS); archive paths from the database must lie under it. */
-      root: absolutePath,
+      root: rootPath,
       /** Compress `.mrc` movies on their way to the archive (the buffer copy stays as it is): 'none' or 'gzip'. */
       compressMrc: z.enum(['none', 'gzip']).default('none'),
       /**
@@ -155,6 +178,8 @@ export const ConfigSchema = z
        * it the target counts as down, so an empty mount point is never written to.
        */
       markerFile: z.string().regex(/^[^/]+(\/[^/]+)*$/, { message: 'expected a path relative to archive.root' }).optional(),
+      /** Without a marker the root must be a mount point; this trusts it anyway (unsafe: an unmounted GPFS reads as up). */
+      assumeMounted: z.boolean().default(false),
       /**
        * Archive copies at once per buffer host: the rate a backlog drains at after an outage. Copies off the camera
        * have their own queue and slots, so a drain never holds up new movies.
@@ -175,7 +200,7 @@ export const ConfigSchema = z
       .strictObject({
         pollInterval: duration('5s'),
         /** A camera file counts as complete once its size and mtime have not changed for this long. */
-        stableFor: duration('10s'),
+        stableFor: duration('10s').refine((text) => (parseDuration(text) ?? 0) > 0, { message: 'must be longer than 0 (a file still being written would be taken)' }),
       })
       .prefault({}),
     leginon: z
@@ -194,7 +219,7 @@ export const ConfigSchema = z
         unknownFiles: z.enum(['hold', 'delete']).default('hold'),
         holdingFolder: z
           .string()
-          .regex(/^\.[^/]+$/, { message: 'expected a hidden folder name such as ".unknown-frames"' })
+          .regex(/^\.[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a plain hidden folder name such as ".unknown-frames"' })
           .default('.unknown-frames'),
       })
       .prefault({}),
@@ -202,8 +227,8 @@ export const ConfigSchema = z
       .strictObject({
         /** Give buffer and archive copies the session's owner (SessionData uid/gid, else the image path's owner); needs root. */
         chown: z.boolean().default(true),
-        fileMode: z.string().regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode such as "0640"' }).default('0640'),
-        folderMode: z.string().regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode such as "0750"' }).default('0750'),
+        fileMode: safeMode('0640', '0640'),
+        folderMode: safeMode('0750', '0750'),
       })
       .prefault({}),
     expiry: z
@@ -324,6 +349,12 @@ export const ConfigSchema = z
       }
       seen.add(camera.host);
     });
+    const seenHosts = new Set<string>();
+    config.bufferHosts.forEach((host, index) => {
+      if (seenHosts.has(host.name)) ctx.addIssue({ code: 'custom', path: ['bufferHosts', index, 'name'], message: `buffer host "${host.name}" listed twice` });
+      seenHosts.add(host.name);
+    });
+    for (const problem of overlappingRoots(configuredRoots(config))) ctx.addIssue({ code: 'custom', ...problem });
     const { motionCorrection, ctf } = config.preprocess;
     if (!preprocessingEnabled(config)) return;
     if (motionCorrection.engine === 'none') {
@@ -346,6 +377,55 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+interface ConfiguredRoot {
+  key: (string | number)[];
+  root: string;
+}
+
+/** Every root the server writes below, with its key. */
+function configuredRoots(config: Pick<Config, 'bufferHosts' | 'cameras' | 'archive' | 'preprocess'>): ConfiguredRoot[] {
+  return [
+    ...config.bufferHosts.map((host, index) => ({ key: ['bufferHosts', index, 'root'], root: host.root })),
+    ...config.cameras.map((camera, index) => ({ key: ['cameras', index, 'root'], root: camera.root })),
+    { key: ['archive', 'root'], root: config.archive.root },
+    ...(config.preprocess.outputRoot ? [{ key: ['preprocess', 'outputRoot'], root: config.preprocess.outputRoot }] : []),
+  ];
+}
+
+/** A path with its symlinks resolved as far as it exists (a root not created yet is compared as written). */
+function resolvedForComparison(root: string): string {
+  let existing = root;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(realpathSync(existing), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return root;
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+/**
+ * Roots that are the same folder or nested: the archive step would find "the same file already there" and
+ * expiry delete the only copy; a watcher would take a buffer's session folders for camera movies. Compared after
+ * resolving symlinks.
+ */
+export function overlappingRoots(roots: ConfiguredRoot[]): { path: (string | number)[]; message: string }[] {
+  const resolved = roots.map((r) => ({ ...r, real: resolvedForComparison(r.root) }));
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const keyText = (key: (string | number)[]) => describeIssuePath(key);
+  resolved.forEach((a, i) => {
+    resolved.slice(0, i).forEach((b) => {
+      const relation = a.real === b.real ? 'is the same folder as' : isInside(b.real, a.real) ? 'lies inside' : isInside(a.real, b.real) ? 'contains' : undefined;
+      if (relation) problems.push({ path: a.key, message: `${a.root} ${relation} ${keyText(b.key)} (${b.root}); every root must be a folder of its own, not nested in another` });
+    });
+  });
+  return problems;
+}
 export type CameraConfig = Config['cameras'][number];
 export type BufferHostConfig = Config['bufferHosts'][number];
 
@@ -363,7 +443,9 @@ export class ConfigError extends Error {
 export const ENV_OVERRIDES = {
   TEMPORAL_ADDRESS: ['temporal', 'address'],
   TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
+  TEMPORAL_API_KEY: ['temporal', 'apiKey'],
   LEGINONDB_URL: ['leginondb', 'url'],
+  BUFFERDB_URL: ['bufferdb', 'url'],
   DASHBOARD_OPERATOR_TOKEN: ['dashboard', 'operatorToken'],
 } as const;
 

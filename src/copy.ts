@@ -6,11 +6,12 @@
  * read back and hashed again; only a match is linked to its final name. link(2) never replaces an existing file,
  * so a different file already at the destination is never overwritten: the caller is told and decides.
  */
-import { constants, existsSync } from 'node:fs';
-import { link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
 import type { FileFingerprint, SourceIdentity } from './movie.js';
+import { setOwnership, UnsafePathError, type Owner, type SafeRoot } from './safeFs.js';
 
 export type { FileFingerprint, SourceIdentity };
 
@@ -85,7 +86,7 @@ export function defaultTempPath(destination: string): string {
   return path.join(path.dirname(destination), `.${hex(xxh3.xxh64(path.basename(destination)))}.partial`);
 }
 
-async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+export async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
   let offset = 0;
   while (offset < data.length) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset, position + offset);
@@ -93,20 +94,41 @@ async function writeFully(handle: FileHandle, data: Uint8Array, position: number
   }
 }
 
-/** Hashes a whole file; the read-back half of every verification. */
-export async function fingerprintFile(file: string): Promise<FileFingerprint> {
-  const handle = await open(file, 'r');
+/** A file below one of the configured roots: every change to it goes through that root (src/safeFs.ts). */
+export interface Place {
+  root: SafeRoot;
+  path: string;
+}
+
+/** Hashes a whole open file from its start; the read-back half of every verification. */
+export async function fingerprintHandle(handle: FileHandle): Promise<FileFingerprint> {
+  const hasher = xxh3.Xxh3.withSeed();
+  const [buffer] = pageAlignedBuffers(1, CHUNK_BYTES) as [Buffer];
+  let bytes = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes);
+    if (bytesRead === 0) break;
+    hasher.update(buffer.subarray(0, bytesRead));
+    bytes += bytesRead;
+  }
+  return { bytes, hash: hex(hasher.digest()) };
+}
+
+/** Hashes a file below a root, opened without following links. */
+export async function fingerprintAt(place: Place): Promise<FileFingerprint> {
+  const handle = await place.root.openFile(place.path);
   try {
-    const hasher = xxh3.Xxh3.withSeed();
-    const [buffer] = pageAlignedBuffers(1, CHUNK_BYTES) as [Buffer];
-    let bytes = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes);
-      if (bytesRead === 0) break;
-      hasher.update(buffer.subarray(0, bytesRead));
-      bytes += bytesRead;
-    }
-    return { bytes, hash: hex(hasher.digest()) };
+    return await fingerprintHandle(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Hashes a file by path, not following a link at its name (tests, benchmarks, operator reports: reads only). */
+export async function fingerprintFile(file: string): Promise<FileFingerprint> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await fingerprintHandle(handle);
   } finally {
     await handle.close();
   }
@@ -156,121 +178,145 @@ async function streamAndHash(source: FileHandle, target: FileHandle, onProgress?
   return { bytes: position, hash: hex(hasher.digest()) };
 }
 
-export async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/** A new file's mode and owner, set on its descriptor before it gets its final name. */
+export interface NewFileOwnership {
+  mode: number;
+  owner: Owner | null;
 }
 
 /**
  * Copies `source` to `destination` and proves the destination holds the same bytes. Never overwrites: when the
  * destination exists, its content decides between 'already-present' (identical) and 'destination-differs'.
- * A crash leaves at most the temporary file, which the next attempt truncates and reuses.
+ * A crash leaves at most the temporary file, which the next attempt removes and creates anew (O_EXCL: a link
+ * planted at the temporary name is removed, never written through).
  */
-export async function copyVerified(source: string, destination: string, options: CopyOptions = {}): Promise<CopyOutcome> {
-  const tempPath = options.tempPath ?? defaultTempPath(destination);
-  const sourceHandle = await open(source, 'r');
+export async function copyVerified(source: Place, destination: Place, options: CopyOptions & { ownership?: NewFileOwnership } = {}): Promise<CopyOutcome> {
+  const tempPath = options.tempPath ?? defaultTempPath(destination.path);
+  const sourceHandle = await source.root.openFile(source.path);
   let written: FileFingerprint;
   let sourceIdentity: SourceIdentity;
   try {
     sourceIdentity = await identityOf(sourceHandle);
-    const target = await open(tempPath, 'w', 0o644);
+    const target = await destination.root.createFile(tempPath, { replaceStale: true });
     try {
       written = await streamAndHash(sourceHandle, target, options.onProgress);
       // Read back while the last dirty pages go to disk: the bytes read are the ones being written.
-      const [readBack] = await Promise.all([fingerprintFile(tempPath), target.sync()]);
+      const [readBack] = await Promise.all([fingerprintHandle(target), target.sync()]);
       const after = await identityOf(sourceHandle);
       if (after.bytes !== sourceIdentity.bytes || after.mtimeMs !== sourceIdentity.mtimeMs || written.bytes !== after.bytes) {
-        throw new SourceChangedError(source, sourceIdentity, after);
+        throw new SourceChangedError(source.path, sourceIdentity, after);
       }
       if (!sameContent(readBack, written)) {
         throw new VerificationError(`read-back of ${tempPath} gave ${describeContent(readBack)}, written ${describeContent(written)}`);
       }
       if (options.expected && !sameContent(options.expected, written)) {
-        throw new SourceDamagedError(`${source} holds ${describeContent(written)}, expected ${describeContent(options.expected)}`);
+        throw new SourceDamagedError(`${source.path} holds ${describeContent(written)}, expected ${describeContent(options.expected)}`);
       }
+      await setOwnershipFor(target, options.ownership);
     } finally {
       await target.close();
     }
   } catch (error) {
-    await unlink(tempPath).catch(() => undefined);
+    await destination.root.unlink(tempPath).catch(() => undefined);
     throw error;
   } finally {
     await sourceHandle.close();
   }
-  return publish(tempPath, destination, written, sourceIdentity);
+  return publish({ root: destination.root, path: tempPath }, destination.path, written, sourceIdentity);
 }
 
 /**
  * Links a verified temporary file to its final name, never replacing a file; an existing file is compared by
- * its content (`fingerprintOf`: the bytes, or for a compressed copy the bytes it decompresses to).
+ * its content (`fingerprintOf`: the bytes, or for a compressed copy the bytes it decompresses to). A link at
+ * the final name is refused (UnsafePathError), never followed.
  */
 export async function publish(
-  tempPath: string,
+  temp: Place,
   destination: string,
   fingerprint: FileFingerprint,
   source: SourceIdentity,
-  fingerprintOf: (file: string) => Promise<FileFingerprint> = fingerprintFile,
+  fingerprintOf: (place: Place) => Promise<FileFingerprint> = fingerprintAt,
 ): Promise<CopyOutcome> {
+  const { root } = temp;
   try {
-    await link(tempPath, destination);
+    await root.link(temp.path, destination);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const existing = await fingerprintOf(destination);
-    await unlink(tempPath);
+    const existing = await fingerprintOf({ root, path: destination });
+    await root.unlink(temp.path);
     return sameContent(existing, fingerprint)
       ? { kind: 'already-present', fingerprint, source }
       : { kind: 'destination-differs', fingerprint, existing, source };
   }
-  await unlink(tempPath);
-  await fsyncDirectory(path.dirname(destination));
+  await root.unlink(temp.path);
+  await root.syncFolder(path.dirname(destination));
   return { kind: 'copied', fingerprint, source };
 }
 
 /**
  * Moves a verified file without ever replacing another file: link + unlink on one file system, a verified copy
- * across file systems (e.g. a buffer staging folder -> GPFS). Returns what happened at the destination.
+ * across file systems (e.g. a buffer staging folder -> GPFS). With `ownership`, the file gets its mode and owner
+ * on its descriptor before it appears under its new name. Returns what happened at the destination.
  */
 export async function moveNoClobber(
-  from: string,
-  destination: string,
+  from: Place,
+  destination: Place,
   fingerprint: FileFingerprint,
+  ownership?: NewFileOwnership,
 ): Promise<'moved' | 'already-present' | 'destination-differs'> {
   try {
-    await link(from, destination);
+    if (ownership) await setOwnershipAt(from, ownership);
+    await from.root.link(from.path, destination.path, destination.root);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EXDEV') {
-      const copied = await copyVerified(from, destination, { expected: fingerprint });
+      const copied = await copyVerified(from, destination, { expected: fingerprint, ownership });
       if (copied.kind === 'destination-differs') return 'destination-differs';
-      await unlink(from);
+      await from.root.unlink(from.path);
       return copied.kind === 'copied' ? 'moved' : 'already-present';
     }
-    if (code === 'ENOENT' && !existsSync(from)) return findEarlierMove(from, destination, fingerprint);
+    if (code === 'ENOENT' && !(await from.root.entry(from.path))) return findEarlierMove(from, destination, fingerprint);
     if (code !== 'EEXIST') throw error;
-    const existing = await fingerprintFile(destination);
+    const existing = await fingerprintAt(destination);
     if (!sameContent(existing, fingerprint)) return 'destination-differs';
-    await unlink(from);
+    await from.root.unlink(from.path);
     return 'already-present';
   }
-  await unlink(from);
-  await fsyncDirectory(path.dirname(destination));
+  await from.root.unlink(from.path);
+  await destination.root.syncFolder(path.dirname(destination.path));
   return 'moved';
 }
 
+/** A new file's mode (0644 unless told) and owner, on its descriptor. */
+export function setOwnershipFor(handle: FileHandle, ownership: NewFileOwnership | undefined): Promise<void> {
+  return setOwnership(handle, ownership?.mode ?? 0o644, ownership?.owner);
+}
+
+async function setOwnershipAt(place: Place, ownership: NewFileOwnership): Promise<void> {
+  const handle = await place.root.openFile(place.path);
+  try {
+    await setOwnershipFor(handle, ownership);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The file to move is gone: a retried move whose earlier attempt moved it but could not report. */
-async function findEarlierMove(from: string, destination: string, fingerprint: FileFingerprint) {
-  const present = await fingerprintFile(destination).catch(() => undefined);
-  if (!present) throw new Error(`${from} is missing and ${destination} does not exist; nothing was moved`);
+async function findEarlierMove(from: Place, destination: Place, fingerprint: FileFingerprint) {
+  const present = await fingerprintAt(destination).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return undefined;
+  });
+  if (!present) throw new Error(`${from.path} is missing and ${destination.path} does not exist; nothing was moved`);
   return sameContent(present, fingerprint)
     ? ('already-present' as const)
     : ('destination-differs' as const);
 }
 
-export async function sourceIdentity(file: string): Promise<SourceIdentity> {
-  const info = await stat(file);
+/** Size and mtime of a file below a root, as an lstat sees it (a link is not its target); undefined when absent. */
+export async function sourceIdentityAt(place: Place): Promise<SourceIdentity | undefined> {
+  const info = await place.root.entry(place.path);
+  if (!info) return undefined;
+  if (!info.isFile()) throw new UnsafePathError(`${place.path} is no longer a regular file (a link or a folder now); left alone`);
   return { bytes: info.size, mtimeMs: info.mtimeMs };
 }

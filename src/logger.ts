@@ -9,6 +9,11 @@ export const logger = pino(
     level: process.env.LOG_LEVEL ?? 'info',
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // A config or connection object logged one day must not carry its secrets into journald.
+    redact: {
+      paths: ['password', '*.password', 'apiKey', '*.apiKey', 'operatorToken', '*.operatorToken', '*.leginondb.url', '*.bufferdb.url', 'leginondb.url', 'bufferdb.url'],
+      censor: '[secret]',
+    },
   },
   process.env.LOG_FILE ? pino.destination({ dest: process.env.LOG_FILE, mkdir: true, append: true }) : undefined,
 );

@@ -2,7 +2,7 @@
  * The MRC image format, as far as gain and dark references need it: read a 2-D image (modes 0, 1, 2, 6) as
  * float32, and write float32 images and frame stacks (mode 2). Header layout: MRC2014, little-endian, 1024 bytes.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 export interface Image2D {
   width: number;
@@ -71,8 +71,4 @@ export function encodeMrcStack(stack: { width: number; height: number; frames: F
 
 export async function readMrc(file: string): Promise<Image2D> {
   return decodeMrc(await readFile(file));
-}
-
-export async function writeMrc(file: string, image: Image2D): Promise<void> {
-  await writeFile(file, encodeMrc(image));
 }

@@ -60,6 +60,44 @@ export class UnsafeNameError extends Error {
 export const MAX_FILE_NAME_BYTES = 255;
 
 /**
+ * Characters no name the server uses may hold, because they rewrite what a terminal or a listing shows: C0
+ * controls (newline, ESC), DEL, C1 controls (a one-byte CSI), line and paragraph separators, bidi overrides and
+ * isolates (text shown in another order than it runs), and U+FFFD, which is how a name that was not valid
+ * UTF-8 reaches Node (the file could not even be opened by that name).
+ */
+const UNSHOWABLE_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufffd';
+/** Those, and lone surrogates (a string that is not well-formed UTF-16, so not valid UTF-8 either). */
+const UNSHOWABLE = new RegExp(`[${UNSHOWABLE_CHARACTERS}]|\\p{Cs}`, 'u');
+const UNSHOWABLE_ALL = new RegExp(UNSHOWABLE.source, 'gu');
+
+const codePoint = (c: string) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`;
+
+/** A name as operators are shown it: every unshowable character as `\u{…}`, the rest as it is. */
+export function escapeName(name: string): string {
+  return name.replace(UNSHOWABLE_ALL, codePoint);
+}
+
+/** Text for a terminal: like escapeName, but newlines and tabs of the layout itself stay. */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSHOWABLE_ALL, (c) => (c === '\n' || c === '\t' ? c : codePoint(c)));
+}
+
+/** Refuses a name (a camera file's, a session's, one from leginondb) that is unshowable, not valid UTF-8, or too long. */
+export function refuseUnshowableName(name: string, what: string): void {
+  if (UNSHOWABLE.test(name)) {
+    throw new UnsafeNameError(`${what} "${escapeName(name)}" contains a control character, a line separator or a bidi override, or is not valid UTF-8`);
+  }
+  if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) {
+    throw new UnsafeNameError(`${what} "${escapeName(name)}" is longer than ${MAX_FILE_NAME_BYTES} bytes`);
+  }
+}
+
+/** A word for a shell command line: as it is when plainly safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * The buffer/archive file name for a movie: `<image filename><suffix>`. The filename comes from the database,
  * so anything that could escape the folder or break a listing is refused rather than cleaned up.
  */
@@ -68,14 +106,12 @@ export function leginonMovieFileName(imageFilename: string, suffix: string): str
   if (imageFilename.trim() === '' || imageFilename === '.' || imageFilename === '..') {
     throw new UnsafeNameError(`Leginon filename ${JSON.stringify(imageFilename)} is empty or a folder reference`);
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[/\\\u0000-\u001f\u007f]/.test(imageFilename)) {
-    throw new UnsafeNameError(
-      `Leginon filename ${JSON.stringify(imageFilename)} contains a slash or a control character`,
-    );
+  if (/[/\\]/.test(imageFilename)) {
+    throw new UnsafeNameError(`Leginon filename "${escapeName(imageFilename)}" contains a slash`);
   }
+  refuseUnshowableName(imageFilename, 'Leginon filename');
   if (Buffer.byteLength(name) > MAX_FILE_NAME_BYTES) {
-    throw new UnsafeNameError(`file name ${JSON.stringify(name)} is longer than ${MAX_FILE_NAME_BYTES} bytes`);
+    throw new UnsafeNameError(`file name "${escapeName(name)}" is longer than ${MAX_FILE_NAME_BYTES} bytes`);
   }
   return name;
 }

@@ -3,7 +3,8 @@
  * Pure decisions over rows already read from leginondb (see leginondb.ts); unit-tested rule by rule.
  */
 import type { BufferHostRow, ImageMatch, SessionRow } from './leginondb.js';
-import { bufferFramePathFromBase, sessionFramePath } from './paths.js';
+import path from 'node:path';
+import { bufferFramePathFromBase, isInside, sessionFramePath } from './paths.js';
 
 export type ImageChoice =
   | { kind: 'chosen'; image: ImageMatch }
@@ -11,9 +12,12 @@ export type ImageChoice =
   /** Images exist, but only in sessions outside this server's destination head: another server's movie. */
   | { kind: 'not-ours'; detail: string };
 
+/** Compared after resolving `.` and `..`: `/gpfs/ours/../theirs` is not under `/gpfs/ours`. */
 const underHead = (head: string, image: ImageMatch) => {
   const framePath = sessionFramePath(image.session);
-  return framePath !== undefined && (framePath === head || framePath.startsWith(head.endsWith('/') ? head : `${head}/`));
+  if (framePath === undefined || !path.isAbsolute(framePath)) return false;
+  const resolved = path.resolve(framePath);
+  return resolved === path.resolve(head) || isInside(path.resolve(head), resolved);
 };
 
 /**

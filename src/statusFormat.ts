@@ -1,6 +1,7 @@
 /** Human-readable text for a movie's status, as `bufferctl status` prints it. Pure. */
 import { describeScope } from './holds.js';
 import type { MovieStatus } from './movie.js';
+import { escapeName } from './names.js';
 import type { PreprocessStatus } from './preprocess/job.js';
 import { formatBytes } from './units.js';
 
@@ -17,14 +18,14 @@ export interface PendingActivity {
 }
 
 export function formatMovieStatus(workflowId: string, status: MovieStatus, pending: PendingActivity[] = []): string {
-  const lines = [`${workflowId}`, `  stage      ${status.stage}${status.detail ? ` — ${status.detail}` : ''}`];
+  const lines = [escapeName(workflowId), `  stage      ${status.stage}${status.detail ? ` — ${escapeName(status.detail)}` : ''}`];
   for (const hold of status.holds ?? (status.hold ? [status.hold] : [])) {
     const scope = hold.scope && hold.scope !== 'movie' ? ` [${describeScope(hold.scope)}]` : '';
     lines.push(`  HOLD       ${hold.reason} (by ${hold.by} since ${hold.since})${scope}`);
   }
-  lines.push(`  camera     ${status.cameraHost}:${status.camera.path ?? status.camera.fileName}${status.camera.freed ? ' (freed)' : ''}`);
+  lines.push(`  camera     ${status.cameraHost}:${escapeName(status.camera.path ?? status.camera.fileName)}${status.camera.freed ? ' (freed)' : ''}`);
   if (status.leginon) {
-    lines.push(`  leginon    session ${status.leginon.session}, ${status.leginon.imageClass} ${status.leginon.imageId} "${status.leginon.filename}"`);
+    lines.push(`  leginon    session ${escapeName(status.leginon.session)}, ${status.leginon.imageClass} ${status.leginon.imageId} "${escapeName(status.leginon.filename)}"`);
   } else {
     lines.push(`  leginon    not resolved yet (${status.lookups} lookups)`);
   }
@@ -33,8 +34,8 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
     lines.push(`  references norm ${norm ?? '-'}, dark ${dark ?? '-'}, defect plan ${defectPlan ?? '-'}`);
   }
   if (status.fingerprint) lines.push(`  content    ${formatBytes(status.fingerprint.bytes)}, ${status.fingerprint.algorithm} ${status.fingerprint.hash}`);
-  if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${status.buffer.path}`);
-  if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${status.archive.path}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);
+  if (status.buffer) lines.push(`  buffer     ${status.bufferHost}:${escapeName(status.buffer.path)}`);
+  if (status.archive) lines.push(`  archive    ${status.archiveTarget}:${escapeName(status.archive.path)}${status.archive.sameAsBuffer ? ' (same as buffer)' : ''}`);
   if (status.expiresAt) lines.push(`  expires    ${status.expiresAt}`);
   if (status.preprocess) lines.push(`  preprocess ${describePreprocess(status.preprocess)}`);
   for (const p of pending) {
@@ -46,8 +47,8 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
     const waiting = p.waiting ? `, waiting: ${p.waiting}` : '';
     lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${waiting}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
   }
-  if (status.lastError) lines.push(`  last error ${status.lastError.stage} at ${status.lastError.at}: ${status.lastError.message}`);
-  for (const warning of status.warnings) lines.push(`  WARNING    ${warning}`);
+  if (status.lastError) lines.push(`  last error ${status.lastError.stage} at ${status.lastError.at}: ${escapeName(status.lastError.message)}`);
+  for (const warning of status.warnings) lines.push(`  WARNING    ${escapeName(warning)}`);
   const times = Object.entries(status.stageTimes).map(([stage, at]) => `${stage} ${at}`);
   lines.push(`  timeline   ${times.join(' → ')}`);
   return lines.join('\n');

@@ -4,17 +4,16 @@
  * target whose marker is missing (an unmounted mount point looks writable).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { isMounted } from './mounts.js';
+import { isMounted, type MountProof } from './mounts.js';
+import { SafeRoot } from './safeFs.js';
 import type { ProbeResult } from './storageHealth.js';
 import { formatBytes } from './units.js';
 
 export const PROBE_FOLDER = '.cryo-buffer-health';
 
-export interface ProbeTarget {
-  root: string;
-  markerFile?: string;
+export interface ProbeTarget extends MountProof {
   /** Names the probe file, so buffer hosts probing one target never collide. */
   bufferHost: string;
   timeoutMs: number;
@@ -22,23 +21,19 @@ export interface ProbeTarget {
 }
 
 async function probeOnce(target: ProbeTarget): Promise<{ problem?: string; freeBytes?: number }> {
-  if (!(await isMounted(target.root, target.markerFile))) {
-    return { problem: `not mounted: ${target.markerFile} is missing under ${target.root}` };
+  if (!(await isMounted(target))) {
+    const why = target.markerFile ? `${target.markerFile} is missing under ${target.root}` : `${target.root} is not a mount point (no archive.markerFile configured)`;
+    return { problem: `not mounted: ${why}` };
   }
+  const root = new SafeRoot(target.root);
   const folder = path.join(target.root, PROBE_FOLDER);
-  await mkdir(folder, { recursive: true });
+  await root.ensureFolder(folder);
   const file = path.join(folder, `${target.bufferHost}.probe`);
   const content = randomBytes(4096);
-  const temp = `${file}.partial`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
+  await root.replaceFile(file, content);
+  if (!(await root.readBytes(file)).equals(content)) {
+    return { problem: `a probe file written to ${folder} read back different` };
   }
-  await rename(temp, file);
-  if (!(await readFile(file)).equals(content)) return { problem: `a probe file written to ${folder} read back different` };
   const fs = await statfs(target.root);
   const freeBytes = fs.bavail * fs.bsize;
   if (freeBytes < target.minFreeBytes) {

@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensureGoBinaries, goCommand, projectCacheDir } from './goInstall.js';
+import { CERT_FILES } from './temporalCerts.js';
 import { ensureTemporalCli, isPortOpen, registerProjectSettings } from './temporalDevServer.js';
 
 /** The server version the pinned CLI (v1.5.1) bundles in its dev server: one server behaviour everywhere. */
@@ -27,6 +28,13 @@ export interface ClusterOptions {
   databases?: { history: string; visibility: string };
   /** Drop both databases first (benchmarks start empty). */
   fresh?: boolean;
+  /**
+   * Where the frontend listens (default 127.0.0.1). Anything but loopback needs `tlsDir`: then only clients with a
+   * certificate of the cluster's CA get in (mutual TLS), and the server runs without --allow-no-auth.
+   */
+  bind?: string;
+  /** A folder made by `npm run cluster -- certs` (src/temporalCerts.ts): mutual TLS on the frontend and internode. */
+  tls?: { dir: string; serverName: string };
   log?: (line: string) => void;
 }
 
@@ -67,25 +75,56 @@ async function ensurePostgres({ host, port }: ClusterOptions['postgres'], log: (
 /** Creates both databases if missing and updates them to the server's schema version (idempotent). */
 async function setUpSchemas(sqlTool: string, { postgres: pg, databases = DEFAULT_DATABASES, fresh }: ClusterOptions): Promise<void> {
   const schemas = await schemaDir();
-  const base = ['--plugin', 'postgres12', '--ep', pg.host, '--port', String(pg.port), '--user', pg.user, '--password', pg.password];
+  const base = ['--plugin', 'postgres12', '--ep', pg.host, '--port', String(pg.port), '--user', pg.user];
+  // The password goes by the environment the tool reads (SQL_PASSWORD), never on argv, where `ps` shows it.
+  const secret = { env: { SQL_PASSWORD: pg.password } };
   for (const [database, folder] of [[databases.history, 'temporal'], [databases.visibility, 'visibility']] as const) {
     const db = [...base, '--db', database];
-    if (fresh) await execa(sqlTool, [...db, 'drop-database', '--force'], { reject: false });
-    await execa(sqlTool, [...db, 'create-database'], { reject: false });
+    if (fresh) await execa(sqlTool, [...db, 'drop-database', '--force'], { reject: false, ...secret });
+    await execa(sqlTool, [...db, 'create-database'], { reject: false, ...secret });
     // setup-schema -v 0.0 only creates the version table; it fails harmlessly when that exists.
-    await execa(sqlTool, [...db, 'setup-schema', '-v', '0.0'], { reject: false });
-    await execa(sqlTool, [...db, 'update-schema', '-d', path.join(schemas, folder, 'versioned')]);
+    await execa(sqlTool, [...db, 'setup-schema', '-v', '0.0'], { reject: false, ...secret });
+    await execa(sqlTool, [...db, 'update-schema', '-d', path.join(schemas, folder, 'versioned')], secret);
   }
 }
 
 const pidFile = (stateDir: string) => path.join(stateDir, 'server.pid');
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** The server's environment for config/temporal-cluster/production.yaml's TLS section (empty: no TLS). */
+function tlsEnvironment(tls: ClusterOptions['tls']): Record<string, string> {
+  if (!tls) return {};
+  const at = (file: string) => path.join(tls.dir, file);
+  return {
+    TEMPORAL_TLS_CA: at(CERT_FILES.ca),
+    TEMPORAL_TLS_SERVER_CERT: at(CERT_FILES.server),
+    TEMPORAL_TLS_SERVER_KEY: at(CERT_FILES.serverKey),
+    TEMPORAL_TLS_WORKER_CERT: at(CERT_FILES.systemWorker),
+    TEMPORAL_TLS_WORKER_KEY: at(CERT_FILES.systemWorkerKey),
+    TEMPORAL_TLS_SERVER_NAME: tls.serverName,
+  };
+}
+
+/** The CLI's flags for reaching the cluster: --address, and with mTLS the bufferctl role's certificate. */
+export function cliConnection(address: string, tls: ClusterOptions['tls']): string[] {
+  if (!tls) return ['--address', address];
+  const at = (file: string) => path.join(tls.dir, file);
+  return ['--address', address, '--tls-ca-path', at(CERT_FILES.ca), '--tls-cert-path', at(CERT_FILES.client('bufferctl')), '--tls-key-path', at(CERT_FILES.clientKey('bufferctl')), '--tls-server-name', tls.serverName];
+}
+
 export async function startCluster(options: ClusterOptions): Promise<string> {
   const log = options.log ?? console.log;
-  const address = `127.0.0.1:${options.frontendPort}`;
+  const bind = options.bind ?? '127.0.0.1';
+  if (!isLoopback(bind) && !options.tls) {
+    throw new Error(`refusing to listen on ${bind} without mutual TLS: anyone who reaches Temporal controls the root workers. Make certificates (npm run cluster -- certs) and start with --tls-dir`);
+  }
+  // Clients on this host dial loopback when the frontend listens on loopback or on every address.
+  const dialHost = bind === 'localhost' || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const address = `${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${options.frontendPort}`;
   // The server keeps membership ports (frontend + 100..106) in a smallint column.
   if (options.frontendPort + 106 > 32_767) throw new Error(`frontend port ${options.frontendPort} is too high: the cluster uses it up to +106, and ports above 32767 fail`);
-  if (await isPortOpen(options.frontendPort)) throw new Error(`something already listens on ${address} (a dev server, or the cluster: npm run cluster -- status)`);
+  if (await isPortOpen(options.frontendPort, dialHost)) throw new Error(`something already listens on ${address} (a dev server, or the cluster: npm run cluster -- status)`);
   const [{ server, sqlTool }, cli] = await Promise.all([ensureServerBinaries(log), ensureTemporalCli(log)]);
   await ensurePostgres(options.postgres, log);
   await setUpSchemas(sqlTool, options);
@@ -93,9 +132,13 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
   const logFile = path.join(options.stateDir, 'server.log');
   // Detached with its output straight into the log file: the server outlives this command.
   const out = openSync(logFile, 'a');
-  const child = spawn(server, ['--root', '/', '--config', CONFIG_DIR, '--env', 'production', '--allow-no-auth', 'start'], {
+  // Without TLS the server is reachable from this host only; "no authorizer" is then said out loud.
+  const noAuth = options.tls ? [] : ['--allow-no-auth'];
+  const child = spawn(server, ['--root', '/', '--config', CONFIG_DIR, '--env', 'production', ...noAuth, 'start'], {
     env: {
       ...process.env,
+      ...tlsEnvironment(options.tls),
+      TEMPORAL_FRONTEND_BIND: bind === 'localhost' ? '127.0.0.1' : bind,
       TEMPORAL_FRONTEND_PORT: String(options.frontendPort),
       TEMPORAL_PG_ADDRESS: `${options.postgres.host}:${options.postgres.port}`,
       TEMPORAL_PG_USER: options.postgres.user,
@@ -111,22 +154,23 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
   closeSync(out);
   child.unref();
   writeFileSync(pidFile(options.stateDir), `${child.pid}\n`);
-  for (let i = 0; i < 300 && !(await isPortOpen(options.frontendPort)); i++) {
+  for (let i = 0; i < 300 && !(await isPortOpen(options.frontendPort, dialHost)); i++) {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (!(await isPortOpen(options.frontendPort))) throw new Error(`the Temporal server did not come up on ${address}; see ${logFile}`);
+  if (!(await isPortOpen(options.frontendPort, dialHost))) throw new Error(`the Temporal server did not come up on ${address}; see ${logFile}`);
+  const connection = cliConnection(address, options.tls);
   // The frontend listens before the namespace registry is ready: retry the first call until it answers.
   for (let attempt = 0; ; attempt++) {
-    const created = await execa(cli, ['operator', 'namespace', 'create', '--address', address, '--namespace', options.namespace], { reject: false });
+    const created = await execa(cli, ['operator', 'namespace', 'create', ...connection, '--namespace', options.namespace], { reject: false });
     if (created.exitCode === 0 || /already/i.test(created.stderr)) break;
     if (attempt >= 30) throw new Error(`registering namespace ${options.namespace} failed: ${created.stderr}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  await registerProjectSettings(cli, address, options.namespace, options.retentionMs);
+  await registerProjectSettings(cli, connection, options.namespace, options.retentionMs);
   // The frontend caches namespaces (about 10 s): new search attributes are usable once a query with one passes.
   for (let attempt = 0; ; attempt++) {
-    const probe = await execa(cli, ['workflow', 'count', '--address', address, '--namespace', options.namespace, '--query', "MovieStage='archived'"], { reject: false });
+    const probe = await execa(cli, ['workflow', 'count', ...connection, '--namespace', options.namespace, '--query', "MovieStage='archived'"], { reject: false });
     if (probe.exitCode === 0) break;
     if (attempt >= 30) throw new Error(`search attributes not usable on ${address}: ${probe.stderr}`);
     await new Promise((r) => setTimeout(r, 1000));

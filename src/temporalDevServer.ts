@@ -97,7 +97,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       }),
     ]);
   }
-  await registerProjectSettings(cli, address, options.namespace, options.retentionMs);
+  await registerProjectSettings(cli, ['--address', address], options.namespace, options.retentionMs);
   return {
     address,
     uiUrl,
@@ -122,14 +122,15 @@ const CLI_TYPE_NAMES: Record<string, string> = {
  * Search attributes and retention. Both are idempotent, and both must be (re)applied here: `--search-attribute`
  * flags of start-dev are ignored once the db file exists, and the dev server's default retention is 24 h.
  */
-export async function registerProjectSettings(cli: string, address: string, namespace: string, retentionMs: number) {
+/** `connection`: the CLI's --address (and, for a cluster with mTLS, --tls-*) flags. */
+export async function registerProjectSettings(cli: string, connection: string[], namespace: string, retentionMs: number) {
   // One at a time: a batch fails as a whole on the first name that exists, leaving later (new) names unregistered.
   for (const attribute of Object.values(SEARCH_ATTRIBUTES)) {
     const create = await execa(
       cli,
       [
         'operator', 'search-attribute', 'create',
-        '--address', address,
+        ...connection,
         '--namespace', namespace,
         '--name', attribute.name,
         '--type', CLI_TYPE_NAMES[attribute.type]!,
@@ -141,7 +142,7 @@ export async function registerProjectSettings(cli: string, address: string, name
     }
   }
   const hours = Math.max(24, Math.ceil(retentionMs / 3_600_000));
-  await execa(cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', `${hours}h`]);
+  await execa(cli, ['operator', 'namespace', 'update', ...connection, '--namespace', namespace, '--retention', `${hours}h`]);
 }
 
 /** A TCP port nothing listens on now: for dev servers of tests and benchmarks. */

@@ -29,8 +29,8 @@ export async function createArchiveWorkers(connection: NativeConnection, config:
 
 /** This host's view of the archive target: probed on the storageHealth workflow's schedule, or by a copy itself. */
 export function archiveTargetGate(config: Config, bufferHost: string): TargetGate {
-  const { health, root, markerFile } = config.archive;
-  const target = { root, markerFile, bufferHost, timeoutMs: durationMs(health.timeout), minFreeBytes: health.minFreeGiB * 1024 ** 3 };
+  const { health, root, markerFile, assumeMounted } = config.archive;
+  const target = { root, markerFile, assumeMounted, bufferHost, timeoutMs: durationMs(health.timeout), minFreeBytes: health.minFreeGiB * 1024 ** 3 };
   return new TargetGate(() => probeStorage(target), durationMs(health.interval));
 }
 

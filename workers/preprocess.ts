@@ -3,7 +3,6 @@
  * configured GPU; each job takes a free GPU from the host's pool, so no GPU ever runs two. CPU engines run on `preprocess-cpu@<host>` with `preprocess.cpuSlots` slots. Every configured engine's program is
  * found before any worker starts: a missing licensed tool is an error here, never a silent fallback later.
  */
-import { mkdir } from 'node:fs/promises';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createPreprocessActivities, type PreprocessDeps } from '../activities/preprocess.js';
 import { findExecutable } from '../src/executables.js';
@@ -11,6 +10,7 @@ import type { BufferDb } from '../src/bufferdb.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import type { Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
+import { SafeRoot } from '../src/safeFs.js';
 import { preprocessTaskQueue } from '../src/operatorNames.js';
 import { GpuPool } from '../src/preprocess/gpuPool.js';
 import { DEFAULT_EXECUTABLES, engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
@@ -45,7 +45,7 @@ export async function createPreprocessWorkers(
   dbs: { leginonDb: Db; bufferDb: BufferDb },
   executables: PreprocessDeps['executables'],
 ): Promise<Worker[]> {
-  await mkdir(config.preprocess.outputRoot!, { recursive: true });
+  await new SafeRoot(config.preprocess.outputRoot!).ensureExists();
   const engines = [config.preprocess.motionCorrection.engine, config.preprocess.ctf.engine];
   const devices = new Set(engines.map(engineDevice));
   const deps = (gpus?: GpuPool): PreprocessDeps => ({

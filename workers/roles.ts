@@ -7,6 +7,7 @@ import { openBufferDb, migrateBufferDb, type BufferDb } from '../src/bufferdb.js
 import { preprocessingEnabled, type Config } from '../src/config.js';
 import { openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
+import { missingMountProof } from '../src/mounts.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
 import { createArchiveWorkers, startStorageHealth } from './archive.js';
 import { createIoWorker, startBufferCapacity } from './io.js';
@@ -41,6 +42,21 @@ function pick<T extends { name?: string; host?: string }>(items: T[], names: str
   });
 }
 
+/**
+ * Every root these roles trust as mounted must be able to prove it (a marker, or being a mount point): refuses
+ * to start otherwise, naming the key, because an unmounted GPFS would later read as "up" and an unmounted share
+ * as "empty".
+ */
+async function requireMountProof(config: Config, uses: { archive: boolean; cameras: Config['cameras'] }): Promise<void> {
+  const problems = (
+    await Promise.all([
+      ...(uses.archive ? [missingMountProof(config.archive, 'archive')] : []),
+      ...uses.cameras.map((camera) => missingMountProof(camera, `cameras[${config.cameras.indexOf(camera)}]`)),
+    ])
+  ).filter((p): p is string => p !== undefined);
+  if (problems.length) throw new Error(`refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
 export async function startRoles(config: Config, selection: RoleSelection): Promise<RunningRoles> {
   const has = (role: Role) => selection.roles.includes(role);
   const bufferHosts = pick(config.bufferHosts, selection.bufferHosts, 'buffer host');
@@ -48,6 +64,15 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   if ((has('io') || has('archive')) && config.ownership.chown && process.getuid?.() !== 0) {
     throw new Error('ownership.chown is on, which needs root: run the io and archive workers as root, or set ownership.chown to false');
   }
+  await requireMountProof(config, {
+    archive: has('archive') || has('io'),
+    cameras: [
+      ...new Set([
+        ...(has('watcher') ? cameras : []),
+        ...(has('io') ? config.cameras.filter((camera) => bufferHosts.some((host) => host.name === camera.bufferHost)) : []),
+      ]),
+    ],
+  });
   const preprocessing = has('preprocess') && preprocessingEnabled(config);
   // Checked before anything connects: a missing licensed tool must stop the process, not surface per movie.
   const executables = preprocessing ? await resolveEngineExecutables(config) : {};

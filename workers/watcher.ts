@@ -88,10 +88,10 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
   let shareDown = false;
   /** Whether the share is mounted, by its marker file; logs each change, not each poll. */
   async function shareMounted(): Promise<boolean> {
-    const mounted = await isMounted(camera.root, camera.markerFile);
+    const mounted = await isMounted(camera);
     if (mounted === shareDown) {
       shareDown = !mounted;
-      if (shareDown) logger.error({ root: camera.root, marker: camera.markerFile }, 'camera share is not mounted (marker missing): taking nothing from it until it is back');
+      if (shareDown) logger.error({ root: camera.root, marker: camera.markerFile }, 'camera share is not mounted (marker missing, or not a mount point): taking nothing from it until it is back');
       else {
         // A poller loses track of a folder that vanished and came back: look at the whole share afresh.
         logger.info({ root: camera.root }, 'camera share is mounted again; scanning it afresh');

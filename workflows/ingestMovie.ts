@@ -173,13 +173,15 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   if (found.imageClass === 'AcquisitionImageData') {
-    const references = await io.copyReferences({
-      imageId: found.imageId,
-      bufferDir: found.bufferDir,
-      bufferIsArchive: found.bufferIsArchive,
-      movieName: `${found.filename}${input.suffix}`,
-      owner: found.owner,
-    });
+    const references = await parkOnRefusal(() =>
+      io.copyReferences({
+        imageId: found.imageId,
+        bufferDir: found.bufferDir,
+        bufferIsArchive: found.bufferIsArchive,
+        movieName: `${found.filename}${input.suffix}`,
+        owner: found.owner,
+      }),
+    );
     status.references = { norm: references.norm, dark: references.dark, defectPlan: references.defectPlan };
     status.warnings.push(...references.warnings);
     void preprocessLoop();
@@ -319,7 +321,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   async function freeCameraFiles() {
     enter('freeing-camera');
-    const freed = await io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts });
+    const freed = await parkOnRefusal(() => io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }));
     cameraFreed = true;
     status.attempts.freeCamera = freed.attempt;
     status.camera.freed = freed.freed;

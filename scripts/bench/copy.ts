@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { copyVerified, fingerprintFile } from '../../src/copy.js';
+import { SafeRoot } from '../../src/safeFs.js';
 import { writeGrowingFile } from '../../src/simulator/microscope.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -20,6 +21,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 mkdirSync(dir, { recursive: true });
 const source = path.join(dir, 'movie.tif');
 const target = path.join(dir, 'copy.tif');
+const benchRoot = new SafeRoot(dir);
 
 if (!existsSync(source) || statSync(source).size !== bytes) {
   console.log(`writing a ${(bytes / 1024 ** 3).toFixed(2)} GiB test movie to ${source} ...`);
@@ -48,7 +50,7 @@ async function kernelCopyWithParallelHash() {
 const contenders: Record<string, () => Promise<unknown>> = {
   cp: () => execa('cp', ['--reflink=never', source, target]),
   'cp + fsync': () => execa('sh', ['-c', 'cp --reflink=never "$0" "$1" && sync "$1"', source, target]),
-  'copyVerified (hash + fsync + read-back)': () => copyVerified(source, target),
+  'copyVerified (hash + fsync + read-back)': () => copyVerified({ root: benchRoot, path: source }, { root: benchRoot, path: target }),
   'kernel copy + 2nd source read (not used)': kernelCopyWithParallelHash,
 };
 

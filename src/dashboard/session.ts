@@ -82,7 +82,7 @@ export function historyUrl(webUi: string | undefined, namespace: string, workflo
 export function buildSessionView(
   session: string,
   listed: ListedMovie[],
-  statuses: ReadonlyMap<string, StatusDigest>,
+  statuses: Pick<ReadonlyMap<string, StatusDigest>, 'get'>,
   figures: SessionFigures[],
   context: { quality: Config['quality']; namespace: string; webUi?: string; now: number },
 ): SessionView {

@@ -4,6 +4,7 @@
  * good neighbours. The plan is the one the reference copier wrote beside the frames (its `_mod` copy when the
  * frames are turned), so it is already in the frames' orientation; the frames' size comes from the movie itself.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parseDefectPlan, type DefectPlan } from '../references.js';
 import type { MovieFormat } from './motioncor2.js';
@@ -60,7 +61,7 @@ export async function frameSizeOf(format: MovieFormat, read: ByteReader): Promis
 
 /** frameSizeOf over a movie file, reading only its header. */
 export async function frameSizeOfFile(file: string, format: MovieFormat): Promise<FrameSize> {
-  const movie = await open(file);
+  const movie = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     return await frameSizeOf(format, async (offset, length) => {
       const { buffer, bytesRead } = await movie.read(Buffer.alloc(length), 0, length, offset);

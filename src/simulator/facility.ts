@@ -38,6 +38,10 @@ export interface SimulatedFacility {
   sessionDirs: { buffer: string; archive: string };
 }
 
+/** The mount markers of the simulated camera share and GPFS (config keys cameras[].markerFile, archive.markerFile). */
+export const CAMERA_MARKER = '.share-mounted';
+export const ARCHIVE_MARKER = '.gpfs-mounted';
+
 export async function prepareSimulatedFacility(options: FacilityOptions): Promise<SimulatedFacility> {
   const cameraHost = options.cameraHost ?? 'sim-k3';
   const bufferHost = options.bufferHost ?? 'buffer1';
@@ -53,12 +57,18 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
   const raw = {
     leginondb: { url: options.leginondbUrl },
     bufferHosts: [{ name: bufferHost, root: dirs.buffer, gpus: options.gpus ?? [] }],
-    cameras: [{ host: cameraHost, root: dirs.camera, bufferHost }],
+    cameras: [{ host: cameraHost, root: dirs.camera, bufferHost, markerFile: CAMERA_MARKER }],
     ...overrides,
-    archive: { target: 'gpfs', root: dirs.archive, ...(overrides.archive as object | undefined) },
+    archive: { target: 'gpfs', root: dirs.archive, markerFile: ARCHIVE_MARKER, ...(overrides.archive as object | undefined) },
     ...(overrides.preprocess ? { preprocess: { outputRoot: path.join(options.baseDir, 'preprocess'), ...(overrides.preprocess as object) } } : {}),
   };
   const config = parseConfig(raw, {}, 'simulated facility');
+  // The folders stand in for mounts, so they carry the markers a mounted share and GPFS would.
+  for (const { root, markerFile } of [...config.cameras, config.archive]) {
+    if (!markerFile) continue;
+    mkdirSync(path.dirname(path.join(root, markerFile)), { recursive: true });
+    writeFileSync(path.join(root, markerFile), 'mounted\n');
+  }
   const configFile = path.join(options.baseDir, 'config.json');
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
 

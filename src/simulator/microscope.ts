@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
-import { encodeMrcStack, writeMrc } from '../mrc.js';
+import { encodeMrc, encodeMrcStack } from '../mrc.js';
 import { makeDriftMovie } from './driftMovie.js';
 import { encodeTiffStack } from './tiff.js';
 import { LEGINON_TABLES } from './leginonSchema.js';
@@ -307,8 +307,8 @@ export class SimulatedMicroscope {
     const { width, height } = this.imageSize;
     const pixels = (base: number) =>
       Float32Array.from({ length: width * height }, (_, i) => (options.flatSize ? (base === 1 ? 1 : 0) : base + i));
-    await writeMrc(path.join(this.options.session.imagePath, `${names.norm}.mrc`), { width, height, pixels: pixels(1) });
-    await writeMrc(path.join(this.options.session.imagePath, `${names.dark}.mrc`), { width, height, pixels: pixels(100) });
+    await writeFile(path.join(this.options.session.imagePath, `${names.norm}.mrc`), encodeMrc({ width, height, pixels: pixels(1) }));
+    await writeFile(path.join(this.options.session.imagePath, `${names.dark}.mrc`), encodeMrc({ width, height, pixels: pixels(100) }));
     // sinedon stores sequences as Python reprs.
     const [plan] = await this.db.query<ResultSetHeader>(
       'INSERT INTO `CorrectorPlanData` (`REF|SessionData|session`, `SEQ|bad_cols`, `SEQ|bad_rows`, `SEQ|bad_pixels`) VALUES (?, ?, ?, ?)',

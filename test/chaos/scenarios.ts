@@ -134,6 +134,7 @@ export async function archiveOutage(size: ChaosSize): Promise<ScenarioResult> {
   const overrides = { archive: { markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } } };
   return withHarness('chaos_outage', overrides, async (h, check) => {
     const marker = path.join(h.dirs.archive, '.gpfs-mounted');
+    rmSync(marker);
     const roles = await startRoles(h.config, { roles: ['workflows', 'watcher', 'io', 'archive'] });
     try {
       const movies = await acquireTracked(h, size.movies, size.movieBytes);

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig, type Config } from '../../src/config.js';
+import { CAMERA_MARKER } from '../../src/simulator/facility.js';
 import { SimulatedMicroscope } from '../../src/simulator/microscope.js';
 import type { Harness } from './harness.js';
 
@@ -18,7 +19,8 @@ export async function addSecondMicroscope(h: Harness): Promise<TwoMicroscopes> {
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const raw = JSON.parse(JSON.stringify(h.config));
   raw.bufferHosts.push({ name: 'buffer2', root: dirs.buffer });
-  raw.cameras.push({ host: 'sim-k3b', root: dirs.camera, bufferHost: 'buffer2' });
+  raw.cameras.push({ host: 'sim-k3b', root: dirs.camera, bufferHost: 'buffer2', markerFile: CAMERA_MARKER });
+  writeFileSync(path.join(dirs.camera, CAMERA_MARKER), 'mounted\n');
   const configFile = path.join(h.dir, 'two-microscopes.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));
   const microscope = await SimulatedMicroscope.setUp(h.db, {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { chromium, type Browser } from 'playwright-core';
 import type { DashboardSnapshot } from '../../src/dashboard/snapshot.js';
-import { startDashboard, type RunningDashboard } from '../../dashboard/server.js';
+import { MAX_EVENT_STREAMS, startDashboard, type RunningDashboard } from '../../dashboard/server.js';
 import { openBufferDb, type BufferDb } from '../../src/bufferdb.js';
 import type { Config } from '../../src/config.js';
 import type { SessionView } from '../../src/dashboard/session.js';
@@ -184,6 +184,30 @@ describe('operator dashboard: figures, live updates, alerts, metrics and actions
     const reprocessed = await post(operator, '/api/actions/reprocess', { workflowIds: [first!.workflowId], by: 'tester' }, TOKEN);
     assert.deepEqual(await reprocessed.json(), { signalled: [first!.workflowId], ended: [] });
     await waitUntil(async () => (await movieStatus(env.h.client.workflow.getHandle(first!.workflowId))).preprocess?.run === 2, 'the second pre-processing run');
+  });
+
+  it(`serves at most ${MAX_EVENT_STREAMS} live views at once, and the rest are told so (503)`, async () => {
+    const streams = await Promise.all(
+      Array.from({ length: MAX_EVENT_STREAMS }, async () => {
+        const controller = new AbortController();
+        const response = await fetch(`${readOnly.url}/api/events`, { signal: controller.signal });
+        assert.equal(response.status, 200);
+        return controller;
+      }),
+    );
+    try {
+      const refused = await fetch(`${readOnly.url}/api/events`);
+      assert.equal(refused.status, 503);
+      assert.match(((await refused.json()) as { error: string }).error, /live views are open already/);
+    } finally {
+      for (const stream of streams) stream.abort();
+    }
+    await waitUntil(async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${readOnly.url}/api/events`, { signal: controller.signal });
+      controller.abort();
+      return response.status === 200;
+    }, 'a live view to be served again once the others closed');
   });
 
   it('raises storage-down when the archive is unmounted and clears it when it is back', async () => {

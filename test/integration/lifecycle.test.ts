@@ -62,18 +62,24 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     }
   });
 
-  it('gives buffer and archive copies the session owner and group-readable modes', async (t) => {
+  it('gives buffer and archive copies the session owner and group-readable modes; folders only when it creates them', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('chown needs root');
     await env.h.db.query('UPDATE `SessionData` SET `uid` = 4321, `gid` = 8765');
     try {
+      const folders = [env.h.sessionDirs.buffer, env.h.sessionDirs.archive];
+      const before = new Map(folders.filter((f) => existsSync(f)).map((f) => [f, statSync(f)]));
       const movie = await env.h.microscope.acquire({ bytes: 100_000 });
       const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
       const archived = await waitForStage(handle, ['archived', 'expiring', 'expired']);
       for (const file of [archived.archive!.path, ...(archived.stage === 'archived' ? [archived.buffer!.path] : [])]) {
         const info = statSync(file);
         assert.deepEqual([info.uid, info.gid, info.mode & 0o777], [4321, 8765, 0o640], file);
-        const folder = statSync(path.dirname(file));
-        assert.deepEqual([folder.uid, folder.gid, folder.mode & 0o777], [4321, 8765, 0o750], path.dirname(file));
+        const folder = path.dirname(file);
+        const now = statSync(folder);
+        // A frame folder this movie created is the session owner's; one that was there keeps its owner.
+        const expected = before.get(folder) ?? { uid: 4321, gid: 8765, mode: 0o750 };
+        assert.deepEqual([now.uid, now.gid, now.mode & 0o777], [expected.uid, expected.gid, expected.mode & 0o777], folder);
+        assert.equal(statSync(path.dirname(folder)).uid === 4321, false, `${path.dirname(folder)}: a parent is never given away`);
       }
     } finally {
       await env.h.db.query('UPDATE `SessionData` SET `uid` = NULL, `gid` = NULL');

@@ -26,7 +26,7 @@ describe('bufferctl reconcile', () => {
     const { stdout } = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'reconcile', '--session', '25nov25a']);
     assert.match(stdout, /^session 25nov25a: 3 images with saved frames, 3 findings$/m);
     assert.match(stdout, /MISSING {2}25nov25a_never_seen \(AcquisitionImageData, frames 20251125_99999901 on sim-k3\)\n {6}leginondb has the image but no movie was ever seen for it\n {6}repair: look for 20251125_99999901\.\* on the camera share of sim-k3/);
-    assert.match(stdout, new RegExp(`ARCHIVE-MISSING  ${lost.imageFilename} .*\\n {6}the archive copy .* is gone\\n {6}repair: bufferctl expire movie:sim-k3:${lost.framesName}`));
+    assert.match(stdout, new RegExp(`ARCHIVE-MISSING  ${lost.imageFilename} .*\\n {6}the archive copy .* is gone\\n {6}repair: expire it now.*\\n {6}run: bufferctl expire movie:sim-k3:${lost.framesName}`));
     assert.match(stdout, /ORPHAN  .*stray_image\.frames\.tif\n {6}no image of this session has this name/);
     assert.doesNotMatch(stdout, new RegExp(kept.imageFilename));
     assert.equal(existsSync(stray), true, 'reconcile only reports');

@@ -23,7 +23,8 @@ describe('archive target health: an unmounted archive is never written to, and t
   it('gates archive copies on the probe', async () => {
     const marker = path.join(env.h.dirs.archive, '.gpfs-mounted');
     const health = () => env.h.client.workflow.getHandle(storageHealthWorkflowId('gpfs', 'buffer1')).query<TargetHealth>(QUERIES.health);
-    // No marker yet: the mount point is "empty", the target is down.
+    // GPFS unmounted: the marker is gone, the mount point is "empty", the target is down.
+    rmSync(marker);
     const down = await waitUntil(async () => ((await health()).state === 'down' ? health() : undefined), 'the target to be reported down');
     assert.match(down.lastProbe!.problem!, /not mounted: \.gpfs-mounted is missing/);
 

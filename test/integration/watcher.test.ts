@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { movieWorkflowId } from '../../src/operatorNames.js';
 import path from 'node:path';
@@ -56,6 +56,7 @@ describe('camera watcher', () => {
 
   it('takes nothing from a share whose mount marker is missing (an unmounted share looks empty), and resumes when it is back', async () => {
     const camera = { ...env.h.config.cameras[0]!, markerFile: '.share-mounted' };
+    rmSync(path.join(camera.root, '.share-mounted'));
     const movie = await env.h.microscope.acquire({ bytes: 64 * 1024 });
     const handle = env.h.client.workflow.getHandle(movieWorkflowId(camera.host, movie.framesName));
     const watcher = await startCameraWatcher(env.h.client, env.h.config, camera);

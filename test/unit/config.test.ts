@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -45,6 +45,46 @@ describe('config', () => {
     assert.deepEqual(keys.sort(), ['bufferHosts[0].name', 'bufferHosts[0].root', 'cameras[0].bufferHost', 'expiry.after', 'leginon.lookBackDays'].sort());
   });
 
+  it('refuses roots that are equal or nested (the archive step would adopt the buffer copy and expiry delete the only copy)', () => {
+    const found = problems({
+      ...minimal,
+      bufferHosts: [{ name: 'buffer1', root: '/gpfs' }, { name: 'buffer2', root: '/bufferdata/b2' }],
+      cameras: [{ host: 'k3', root: '/bufferdata/b2/camera', bufferHost: 'buffer1' }],
+      archive: { root: '/gpfs' },
+      preprocess: { outputRoot: '/' },
+    });
+    assert.ok(found.some((p) => /^archive\.root: \/gpfs is the same folder as bufferHosts\[0\]\.root/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => /^cameras\[0\]\.root: .* lies inside bufferHosts\[1\]\.root/.test(p)), found.join('\n'));
+    assert.ok(found.some((p) => /^preprocess\.outputRoot: must not be \//.test(p)), found.join('\n'));
+  });
+
+  it('compares roots after resolving symlinks', () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'roots-'));
+    mkdirSync(path.join(base, 'gpfs'));
+    symlinkSync(path.join(base, 'gpfs'), path.join(base, 'buffer'));
+    const found = problems({ ...minimal, bufferHosts: [{ name: 'buffer1', root: path.join(base, 'buffer', 'frames') }], archive: { root: path.join(base, 'gpfs') } });
+    assert.match(found.join('\n'), /archive\.root: .* contains bufferHosts\[0\]\.root/);
+  });
+
+  it('refuses roots that are not normalized, world-writable modes, a holding folder that is not a plain name, a zero stableFor, a buffer host twice', () => {
+    const found = problems({
+      ...minimal,
+      bufferHosts: [{ name: 'buffer1', root: '/bufferdata' }, { name: 'buffer1', root: '/other' }],
+      archive: { root: '/gpfs/../x' },
+      ownership: { fileMode: '0666', folderMode: '0777' },
+      leginon: { holdingFolder: '..' },
+      watcher: { stableFor: '0s' },
+    });
+    assert.deepEqual(found.map((p) => p.split(':')[0]).sort(), [
+      'archive.root',
+      'bufferHosts[1].name',
+      'leginon.holdingFolder',
+      'ownership.fileMode',
+      'ownership.folderMode',
+      'watcher.stableFor',
+    ]);
+  });
+
   it('refuses unknown keys instead of ignoring a typo', () => {
     assert.match(problems({ ...minimal, expiry: { aftr: '1d' } }).join('\n'), /expiry: .*"aftr"/);
   });
@@ -59,6 +99,12 @@ describe('config', () => {
     assert.equal(config.temporal.address, 'temporal.facility:7233');
     assert.equal(config.temporal.namespace, 'krios');
     assert.equal(config.leginondb.url, 'mysql://u:p@db/leginondb');
+  });
+
+  it('takes secrets from the environment, so the shared config file need not hold them', () => {
+    const config = parseConfig(minimal, { TEMPORAL_API_KEY: 'key-from-env', BUFFERDB_URL: 'mysql://u:secret@db/cryo_buffer' });
+    assert.equal(config.temporal.apiKey, 'key-from-env');
+    assert.equal(config.bufferdb?.url, 'mysql://u:secret@db/cryo_buffer');
   });
 
   it('takes the dashboard operator token from the environment, and names a weak token, a bad webhook or metrics address', () => {

@@ -4,9 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { xxh3 } from '@node-rs/xxhash';
-import { copyVerified, defaultTempPath, fingerprintFile, moveNoClobber, VerificationError } from '../../src/copy.js';
+import { copyVerified, defaultTempPath, fingerprintFile, moveNoClobber, VerificationError, type Place } from '../../src/copy.js';
+import { SafeRoot } from '../../src/safeFs.js';
 
 const scratch = () => mkdtempSync(path.join(os.tmpdir(), 'copy-test-'));
+/** A file in a scratch folder, that folder as its root. */
+const at = (file: string): Place => ({ root: new SafeRoot(path.dirname(file)), path: file });
 
 function randomFile(dir: string, name: string, bytes: number, seed = 1): string {
   const data = Buffer.alloc(bytes);
@@ -21,7 +24,7 @@ describe('copyVerified', () => {
     const dir = scratch();
     const source = randomFile(dir, 'src.tif', 20 * 1024 * 1024 + 7);
     const progress: number[] = [];
-    const outcome = await copyVerified(source, path.join(dir, 'dest.tif'), { onProgress: (n) => progress.push(n) });
+    const outcome = await copyVerified(at(source), at(path.join(dir, 'dest.tif')), { onProgress: (n) => progress.push(n) });
     assert.equal(outcome.kind, 'copied');
     assert.equal(outcome.fingerprint.hash, xxh3.xxh64(readFileSync(source)).toString(16).padStart(16, '0'));
     assert.deepEqual(readFileSync(path.join(dir, 'dest.tif')), readFileSync(source));
@@ -31,7 +34,7 @@ describe('copyVerified', () => {
 
   it('copies an empty file', async () => {
     const dir = scratch();
-    const outcome = await copyVerified(randomFile(dir, 'e', 0), path.join(dir, 'd'));
+    const outcome = await copyVerified(at(randomFile(dir, 'e', 0)), at(path.join(dir, 'd')));
     assert.equal(outcome.fingerprint.bytes, 0);
   });
 
@@ -40,7 +43,7 @@ describe('copyVerified', () => {
     const source = randomFile(dir, 'src', 4096, 1);
     const other = randomFile(dir, 'dest', 4096, 2);
     const before = readFileSync(other);
-    const outcome = await copyVerified(source, other);
+    const outcome = await copyVerified(at(source), at(other));
     assert.equal(outcome.kind, 'destination-differs');
     assert.deepEqual(readFileSync(other), before);
     assert.equal(existsSync(defaultTempPath(other)), false);
@@ -49,8 +52,8 @@ describe('copyVerified', () => {
   it('reports an identical destination as already present', async () => {
     const dir = scratch();
     const source = randomFile(dir, 'src', 4096);
-    await copyVerified(source, path.join(dir, 'dest'));
-    const again = await copyVerified(source, path.join(dir, 'dest'));
+    await copyVerified(at(source), at(path.join(dir, 'dest')));
+    const again = await copyVerified(at(source), at(path.join(dir, 'dest')));
     assert.equal(again.kind, 'already-present');
   });
 
@@ -59,7 +62,7 @@ describe('copyVerified', () => {
     const source = randomFile(dir, 'src', 4096);
     const recorded = await fingerprintFile(source);
     writeFileSync(source, Buffer.alloc(4096, 1));
-    await assert.rejects(copyVerified(source, path.join(dir, 'dest'), { expected: recorded }), VerificationError);
+    await assert.rejects(copyVerified(at(source), at(path.join(dir, 'dest')), { expected: recorded }), VerificationError);
     assert.deepEqual(readdirSync(dir), ['src']);
   });
 
@@ -68,7 +71,7 @@ describe('copyVerified', () => {
     const source = randomFile(dir, 'src', 100_000);
     const destination = path.join(dir, 'dest');
     writeFileSync(defaultTempPath(destination), 'half a copy from a crashed attempt, longer than nothing');
-    await copyVerified(source, destination);
+    await copyVerified(at(source), at(destination));
     assert.deepEqual(readFileSync(destination), readFileSync(source));
     assert.deepEqual(readdirSync(dir).sort(), ['dest', 'src']);
   });
@@ -77,7 +80,7 @@ describe('copyVerified', () => {
     const dir = scratch();
     const source = randomFile(dir, 'src', 40 * 1024 * 1024);
     const cancelled = new Error('cancelled by a hold');
-    const copy = copyVerified(source, path.join(dir, 'dest'), {
+    const copy = copyVerified(at(source), at(path.join(dir, 'dest')), {
       onProgress: (n) => {
         if (n > 10 * 1024 * 1024) throw cancelled;
       },
@@ -97,10 +100,10 @@ describe('moveNoClobber', () => {
     const dir = scratch();
     const staged = randomFile(dir, 'staged', 1000);
     const fingerprint = await fingerprintFile(staged);
-    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'moved');
+    assert.equal(await moveNoClobber(at(staged), at(path.join(dir, 'final')), fingerprint), 'moved');
     assert.equal(existsSync(staged), false);
     const again = randomFile(dir, 'staged', 1000);
-    assert.equal(await moveNoClobber(again, path.join(dir, 'final'), fingerprint), 'already-present');
+    assert.equal(await moveNoClobber(at(again), at(path.join(dir, 'final')), fingerprint), 'already-present');
     assert.equal(existsSync(again), false);
   });
 
@@ -108,16 +111,16 @@ describe('moveNoClobber', () => {
     const dir = scratch();
     const staged = randomFile(dir, 'staged', 1000);
     const fingerprint = await fingerprintFile(staged);
-    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'moved');
-    assert.equal(await moveNoClobber(staged, path.join(dir, 'final'), fingerprint), 'already-present');
-    await assert.rejects(moveNoClobber(staged, path.join(dir, 'elsewhere'), fingerprint), /nothing was moved/);
+    assert.equal(await moveNoClobber(at(staged), at(path.join(dir, 'final')), fingerprint), 'moved');
+    assert.equal(await moveNoClobber(at(staged), at(path.join(dir, 'final')), fingerprint), 'already-present');
+    await assert.rejects(moveNoClobber(at(staged), at(path.join(dir, 'elsewhere')), fingerprint), /nothing was moved/);
   });
 
   it('leaves both files alone when the destination holds something else', async () => {
     const dir = scratch();
     const staged = randomFile(dir, 'staged', 1000, 1);
     const other = randomFile(dir, 'final', 1000, 2);
-    assert.equal(await moveNoClobber(staged, other, await fingerprintFile(staged)), 'destination-differs');
+    assert.equal(await moveNoClobber(at(staged), at(other), await fingerprintFile(staged)), 'destination-differs');
     assert.equal(existsSync(staged), true);
     assert.notDeepEqual(readFileSync(staged), readFileSync(other));
   });
@@ -128,7 +131,7 @@ describe('moveNoClobber', () => {
     const staged = randomFile(scratch(), 'staged', 300_000);
     const fingerprint = await fingerprintFile(staged);
     const destination = path.join(mkdtempSync(path.join(otherFs, 'copy-test-')), 'final');
-    assert.equal(await moveNoClobber(staged, destination, fingerprint), 'moved');
+    assert.equal(await moveNoClobber(at(staged), at(destination), fingerprint), 'moved');
     assert.equal(existsSync(staged), false);
     assert.deepEqual(await fingerprintFile(destination), fingerprint);
   });

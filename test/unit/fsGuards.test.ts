@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { confineReal, ensureFolderInside } from '../../src/fsGuards.js';
+import { confineReal } from '../../src/fsGuards.js';
 import { PathOutsideRootError } from '../../src/paths.js';
 
 describe('confineReal', () => {
@@ -22,9 +22,8 @@ describe('confineReal', () => {
     assert.equal(await confineReal(root, path.join(root, 'frames', 'new', 'deeper')), path.join(root, 'frames', 'new', 'deeper'));
   });
 
-  it('refuses a path that a symlink inside the root leads out of it, and creates nothing there', async () => {
+  it('refuses a path that a symlink inside the root leads out of it', async () => {
     const { root } = layout();
     await assert.rejects(confineReal(root, path.join(root, 'frames', 'escape', 'session')), PathOutsideRootError);
-    await assert.rejects(ensureFolderInside(root, path.join(root, 'frames', 'escape', 'session')), PathOutsideRootError);
   });
 });

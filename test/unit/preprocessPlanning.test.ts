@@ -93,7 +93,7 @@ describe('pre-processing configuration', () => {
   });
 
   it('refuses CTF without motion correction, and unknown engines by key', () => {
-    const base = { ...minimal, bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' }, preprocess: { outputRoot: '/bufferdata/preprocess' } };
+    const base = { ...minimal, bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' }, preprocess: { outputRoot: '/preprocessing' } };
     assert.match(problems({ ...base, preprocess: { ...base.preprocess, ctf: { engine: 'ctffind4' } } }).join('\n'), /^preprocess\.ctf\.engine: CTF estimation runs on the motion-corrected sum/);
     assert.match(problems({ ...base, preprocess: { ...base.preprocess, motionCorrection: { engine: 'motioncor3' } } }).join('\n'), /^preprocess\.motionCorrection\.engine:/);
   });
@@ -103,7 +103,7 @@ describe('pre-processing configuration', () => {
       {
         ...minimal,
         bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' },
-        preprocess: { outputRoot: '/bufferdata/preprocess', motionCorrection: { engine: 'relion' }, ctf: { engine: 'ctffind4' } },
+        preprocess: { outputRoot: '/preprocessing', motionCorrection: { engine: 'relion' }, ctf: { engine: 'ctffind4' } },
       },
       {},
     );
@@ -133,7 +133,7 @@ describe('engine programs at worker start', () => {
         cameras: [{ host: 'k3-krios1', root: '/mnt/k3', bufferHost: 'buffer1' }],
         archive: { root: '/gpfs' },
         bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' },
-        preprocess: { outputRoot: '/bufferdata/preprocess', motionCorrection: motion },
+        preprocess: { outputRoot: '/preprocessing', motionCorrection: motion },
       },
       {},
     );

@@ -33,6 +33,13 @@ describe('chooseImage', () => {
     assert.equal(chooseImage([elsewhere], '/data/frames').kind, 'not-ours');
     assert.equal(chooseImage([image(6, false)], '/data/fra').kind, 'not-ours', 'whole components only');
   });
+
+  it('compares the frame path with the destination head after resolving "..": /data/frames/../theirs is not ours', () => {
+    const climbing = { ...image(7, false), session: { ...session, name: 'theirs', framePath: '/data/frames/../theirs/x' } };
+    assert.equal(chooseImage([climbing], '/data/frames').kind, 'not-ours');
+    const relative = { ...image(8, false), session: { ...session, name: 'rel', framePath: 'frames/x' } };
+    assert.equal(chooseImage([relative], '/data/frames').kind, 'not-ours');
+  });
 });
 
 describe('planDestination', () => {

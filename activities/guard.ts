@@ -1,0 +1,20 @@
+/**
+ * What every io and archive activity does first and last: check its input's shape (src/activityInputs.ts), and
+ * turn a refusal on safety grounds into a failure without retries, which parks the movie with the reason.
+ */
+import { ACTIVITY_INPUTS, checkActivityInput, type CheckedActivity } from '../src/activityInputs.js';
+import { refuseUnsafe } from './progress.js';
+
+const isChecked = (name: string): name is CheckedActivity => name in ACTIVITY_INPUTS;
+
+export function guardActivities<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, activity]) => [
+      name,
+      async (input: never) => {
+        if (isChecked(name)) checkActivityInput(name, input);
+        return activity(input).catch(refuseUnsafe);
+      },
+    ]),
+  ) as T;
+}
