@@ -111,7 +111,12 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
       if (!(await shareMounted())) return;
       const complete = new Set(tracker.complete(Date.now()));
       const entries = new Map<string, string[]>();
-      for (const file of tracker.pending()) entries.set(entryOf(file), [...(entries.get(entryOf(file)) ?? []), file]);
+      for (const file of tracker.pending()) {
+        const entry = entryOf(file);
+        const files = entries.get(entry);
+        if (files) files.push(file);
+        else entries.set(entry, [file]);
+      }
       for (const [entry, files] of entries) {
         if (!files.every((f) => complete.has(f))) continue;
         await handOver(entry, files).catch((error) => logger.error({ err: error, entry }, 'could not start ingestMovie; will try again'));
