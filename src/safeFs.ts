@@ -308,14 +308,9 @@ export class SafeRoot {
     await this.inParent(folder, (parent, name) => rmdir(atDescriptor(parent, name)));
   }
 
-  /** The descriptor of an existing folder, for its mode and owner (chmod and chown by descriptor). */
-  async openFolder(folder: string): Promise<FileHandle> {
-    return this.walk(this.componentsOf(folder));
-  }
-
   /** fsync of a folder, so a new name in it survives a crash. */
   async syncFolder(folder: string): Promise<void> {
-    const handle = await this.openFolder(folder);
+    const handle = await this.walk(this.componentsOf(folder));
     try {
       await handle.sync();
     } finally {
