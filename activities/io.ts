@@ -80,14 +80,9 @@ async function listParts(camera: SafeRoot, fileName: string, suffix: string, fra
   if (!entry) throw Object.assign(new Error(`camera file ${where} is gone`), { code: 'ENOENT' });
   if (entry.isSymbolicLink()) throw new UnsafePathError(`camera entry ${where} is a symbolic link; refusing to follow it`);
   if (entry.isDirectory()) {
-    const files = (await camera.list(where, { withFileTypes: true })).filter((f) => f.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const files = (await camera.listWithStats(where)).filter((f) => f.stats.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (files.length === 0) throw new Error(`DE frames folder ${fileName} is empty`);
-    const sized = [];
-    for (const file of files) {
-      const info = await camera.entry(path.join(where, file.name));
-      if (info?.isFile()) sized.push({ source: path.join(fileName, file.name), targetSuffix: `${suffix}/${file.name}`, bytes: info.size });
-    }
-    return sized;
+    return files.map((f) => ({ source: path.join(fileName, f.name), targetSuffix: `${suffix}/${f.name}`, bytes: f.stats.size }));
   }
   if (!entry.isFile()) throw new UnsafePathError(`camera entry ${where} is neither a file nor a folder`);
   const parts = [{ source: fileName, targetSuffix: suffix, bytes: entry.size }];
@@ -155,10 +150,10 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       const progress = heartbeatProgress();
       const copied: CopiedPart[] = [];
       let bytesBefore = 0;
+      for (const folder of new Set(parts.map((part) => path.dirname(path.join(staging, part.source))))) await buffer.ensureFolder(folder);
       for (const { bytes: _bytes, ...part } of parts) {
         const sourcePath = confineTo(camera.root, part.source);
         const stagedPath = path.join(staging, part.source);
-        await buffer.ensureFolder(path.dirname(stagedPath));
         // A staged file from an earlier attempt is this movie's own intermediate; the camera file is still the truth.
         await buffer.unlink(stagedPath).catch(() => undefined);
         const outcome = await copyVerified({ root: share, path: sourcePath }, { root: buffer, path: stagedPath }, { onProgress: (n) => progress(bytesBefore + n) }).catch((error: NodeJS.ErrnoException) => {

@@ -218,10 +218,10 @@ export async function syncReferencesToArchive(bufferFolder: Place, archiveFolder
   const archive = archiveFolder.root;
   await archive.ensureFolder(target);
   const warnings: string[] = [];
-  for (const entry of (await bufferFolder.root.list(source, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'))) {
+  for (const entry of (await bufferFolder.root.listWithStats(source)).filter((e) => !e.name.startsWith('.'))) {
     const from = path.join(source, entry.name);
     const to = path.join(target, entry.name);
-    if (!entry.isFile()) {
+    if (!entry.stats.isFile()) {
       warnings.push(`buffer ${from} is not a regular file (a link?); not archived`);
       continue;
     }

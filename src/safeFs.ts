@@ -272,14 +272,19 @@ export class SafeRoot {
     );
   }
 
-  /** The names in a folder below the root. */
-  async list(folder: string, options: { withFileTypes: true }): Promise<import('node:fs').Dirent[]>;
-  async list(folder: string): Promise<string[]>;
-  async list(folder: string, options?: { withFileTypes: true }) {
+  /** A folder's entries with their lstat (links reported as links), in one walk: a DE folder holds thousands. */
+  async listWithStats(folder: string): Promise<{ name: string; stats: Stats }[]> {
     const handle = await this.walk(this.componentsOf(folder));
     try {
-      const where = `/proc/self/fd/${handle.fd}`;
-      return options ? await readdir(where, { withFileTypes: true }) : await readdir(where);
+      const listed = [];
+      for (const name of await readdir(`/proc/self/fd/${handle.fd}`)) {
+        const stats = await lstat(atDescriptor(handle, name)).catch((error: unknown) => {
+          if (errorCode(error) === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (stats) listed.push({ name, stats });
+      }
+      return listed;
     } finally {
       await handle.close();
     }
