@@ -7,9 +7,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config.js';
 import { compressionFor, compressVerified, COMPRESSED_SUFFIX, fingerprintStoredIfPresent } from '../src/compression.js';
 import { copyVerified, describeContent, sameContent, SourceDamagedError } from '../src/copy.js';
-import type { Logger } from '../src/logger.js';
+import { filesForLog, type Logger } from '../src/logger.js';
 import type { FileFingerprint, PlacedPart } from '../src/movie.js';
 import { isGrantableOwner } from '../src/ownership.js';
+import { PartManifests } from '../src/partManifests.js';
+import type { Parts } from '../src/parts.js';
 import { confineTo } from '../src/paths.js';
 import { SafeRoot, UnsafePathError, type Owner } from '../src/safeFs.js';
 import { FAILURE_TYPES } from '../src/operatorNames.js';
@@ -27,7 +29,7 @@ export function transferLogLine(at: Date, fileName: string, fingerprint: FileFin
 }
 
 export interface ArchiveMovieInput {
-  buffer: PlacedPart[];
+  buffer: Parts<PlacedPart>;
   bufferDir: string;
   archiveDir: string;
   filename: string;
@@ -46,6 +48,7 @@ export interface ArchiveDeps {
 export function createArchiveActivities({ config, bufferRoot, gate, logger }: ArchiveDeps) {
   const buffer = new SafeRoot(bufferRoot);
   const archive = new SafeRoot(config.archive.root);
+  const manifests = new PartManifests(buffer);
   /** Archive copies get the owner and mode of the buffer copy (and folder), as transfermonitor.sh did; never root's from data. */
   const ownershipOf = (info: { mode: number; uid: number; gid: number }) => ({
     mode: info.mode & 0o7777,
@@ -90,7 +93,7 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
     }
     const archived: Published[] = [];
     let bytesBefore = 0;
-    for (const part of input.buffer) {
+    for (const part of await manifests.load(input.buffer)) {
       const bufferPath = confineTo(bufferRoot, part.path);
       const ownership = ownershipOf(await bufferEntry(bufferPath, 'file'));
       const compression = compressionFor(part.targetSuffix, config.archive.compressMrc);
@@ -120,8 +123,8 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
       archived.push({ ...published, compression });
     }
     warnings.push(...(await syncReferencesToArchive({ root: buffer, path: bufferDir }, { root: archive, path: folder })));
-    logger.info({ parts: archived.map((p) => p.path) }, 'archived and verified');
-    return { parts: archived, warnings, attempt: currentAttempt() };
+    logger.info({ parts: filesForLog(archived.map((p) => p.path)) }, 'archived and verified');
+    return { parts: await manifests.store(archived), warnings, attempt: currentAttempt() };
   }
 
   /**

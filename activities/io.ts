@@ -6,7 +6,7 @@
 import { statfs } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
-import { fingerprintStoredIfPresent } from '../src/compression.js';
+import { COMPRESSED_SUFFIX, fingerprintStoredIfPresent } from '../src/compression.js';
 import { cameraConfig, type BufferHostConfig, type CameraConfig, type Config } from '../src/config.js';
 import {
   copyVerified,
@@ -28,12 +28,14 @@ import {
   insertBufferFramePath,
   type Db,
 } from '../src/leginondb.js';
-import type { Logger } from '../src/logger.js';
+import { filesForLog, type Logger } from '../src/logger.js';
 import { isMounted } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
 import { leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
 import { confineTo } from '../src/paths.js';
 import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
+import { PartManifests } from '../src/partManifests.js';
+import type { Parts } from '../src/parts.js';
 import { publishPart, type Published } from '../src/publish.js';
 import { SafeRoot, UnsafePathError } from '../src/safeFs.js';
 import { formatBytes } from '../src/units.js';
@@ -80,7 +82,7 @@ async function listParts(camera: SafeRoot, fileName: string, suffix: string, fra
   if (!entry) throw Object.assign(new Error(`camera file ${where} is gone`), { code: 'ENOENT' });
   if (entry.isSymbolicLink()) throw new UnsafePathError(`camera entry ${where} is a symbolic link; refusing to follow it`);
   if (entry.isDirectory()) {
-    const files = (await camera.listWithStats(where)).filter((f) => f.stats.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const files = (await camera.listWithStats(where, heartbeatProgress('partsDone'))).filter((f) => f.stats.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (files.length === 0) throw new Error(`DE frames folder ${fileName} is empty`);
     return files.map((f) => ({ source: path.join(fileName, f.name), targetSuffix: `${suffix}/${f.name}`, bytes: f.stats.size }));
   }
@@ -91,6 +93,14 @@ async function listParts(camera: SafeRoot, fileName: string, suffix: string, fra
   return parts;
 }
 
+interface VerifiedCopy {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+const bySuffix = <T extends { targetSuffix: string }>(parts: T[]) => new Map(parts.map((p) => [p.targetSuffix, p]));
+
 const ignoreMissing = (error: NodeJS.ErrnoException) => {
   if (error.code !== 'ENOENT') throw error;
 };
@@ -98,6 +108,7 @@ const ignoreMissing = (error: NodeJS.ErrnoException) => {
 export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
   const buffer = new SafeRoot(bufferHost.root);
   const archive = new SafeRoot(config.archive.root);
+  const manifests = new PartManifests(buffer);
   const cameraRoots = new Map(config.cameras.map((camera) => [camera.host, new SafeRoot(camera.root)]));
   const cameraRoot = (cameraHost: string) => cameraRoots.get(cameraHost)!;
   const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
@@ -167,7 +178,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         copied.push({ ...part, sourcePath, stagedPath, fingerprint: outcome.fingerprint, identity: outcome.source });
         logger.info({ sourcePath, stagedPath, ...outcome.fingerprint }, 'copied from camera and verified');
       }
-      return { parts: copied, algorithm: HASH_ALGORITHM, attempt: currentAttempt() };
+      return { parts: await manifests.store(copied), algorithm: HASH_ALGORITHM, attempt: currentAttempt() };
     },
 
     /** Never answers "not found" for a database it could not ask: query errors fail the activity and retry. */
@@ -235,12 +246,13 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      */
     async placeInSession(input: {
       cameraHost: string;
-      parts: CopiedPart[];
+      parts: Parts<CopiedPart>;
       bufferDir: string;
       bufferIsArchive: boolean;
       filename: string;
       owner: Owner | null;
     }) {
+      const parts = await manifests.load(input.parts);
       const root = input.bufferIsArchive ? archive : buffer;
       const folder = confineTo(root.root, input.bufferDir);
       const owner = grantee(input.owner);
@@ -248,7 +260,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       // The frame folder belongs to the session's owner, as Leginon makes it: given away only when created here.
       await root.ensureFolder(folder, folderOwnership);
       const placed: Published[] = [];
-      for (const part of input.parts) {
+      const progress = heartbeatProgress('partsDone');
+      for (const part of parts) {
+        progress(placed.length);
         const staged: Place = { root: buffer, path: confineTo(bufferHost.root, part.stagedPath) };
         const published = await publishPart(
           { root, path: folder },
@@ -265,11 +279,11 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       }
       await removeEmptyFolders(
         buffer,
-        input.parts.map((p) => p.stagedPath),
+        parts.map((p) => p.stagedPath),
         stagingFolder(bufferHost.root, input.cameraHost),
       );
-      logger.info({ parts: placed.map((p) => p.path) }, 'placed in session folder');
-      return { parts: placed, attempt: currentAttempt() };
+      logger.info({ parts: filesForLog(placed.map((p) => p.path)) }, 'placed in session folder');
+      return { parts: await manifests.store(placed), attempt: currentAttempt() };
     },
 
     /**
@@ -277,13 +291,14 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * "bad files": into the hidden holding folder, or (unknownFiles: delete) off the camera altogether, which is
      * safe only because its verified copy stays in the buffer's staging folder.
      */
-    async setAsideUnknownMovie(input: { cameraHost: string; parts: CopiedPart[] }) {
+    async setAsideUnknownMovie(input: { cameraHost: string; parts: Parts<CopiedPart> }) {
       const camera = await mountedCamera(input.cameraHost);
       const share = cameraRoot(camera.host);
-      const sources = input.parts.map((p) => confineTo(camera.root, p.sourcePath));
+      const parts = await manifests.load(input.parts);
+      const sources = parts.map((p) => confineTo(camera.root, p.sourcePath));
       if (config.leginon.unknownFiles === 'delete') {
         // Deleting is safe only while the staged copy still holds exactly what the unchanged camera file holds.
-        for (const [index, part] of input.parts.entries()) {
+        for (const [index, part] of parts.entries()) {
           const [staged, now] = await Promise.all([
             fingerprintAt({ root: buffer, path: confineTo(bufferHost.root, part.stagedPath) }),
             sourceIdentityAt({ root: share, path: sources[index]! }),
@@ -297,22 +312,24 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         }
         for (const source of sources) await share.unlink(source).catch(ignoreMissing);
         await removeEmptyFolders(share, sources, camera.root);
-        logger.warn({ sources }, 'no Leginon row: camera files deleted, verified copies kept in staging');
-        return { cameraPaths: [] as string[], detail: `deleted from the camera; its verified copy is ${input.parts[0]!.stagedPath}` };
+        logger.warn({ sources: filesForLog(sources) }, 'no Leginon row: camera files deleted, verified copies kept in staging');
+        return { parts: input.parts, detail: `deleted from the camera; its verified copy is ${parts[0]!.stagedPath}` };
       }
       const holding = path.join(camera.root, config.leginon.holdingFolder);
       await share.ensureFolder(holding);
-      const held: string[] = [];
-      for (const [index, part] of input.parts.entries()) {
+      const held: CopiedPart[] = [];
+      const progress = heartbeatProgress('partsDone');
+      for (const [index, part] of parts.entries()) {
+        progress(index);
         const published = await publishPart({ root: share, path: holding }, '', { targetSuffix: part.source, fingerprint: part.fingerprint }, async (target) => {
           const result = await moveNoClobber({ root: share, path: sources[index]! }, { root: share, path: target }, part.fingerprint);
           return result === 'moved' ? 'done' : result;
         });
-        held.push(published.path);
+        held.push({ ...part, sourcePath: published.path });
       }
       await removeEmptyFolders(share, sources, camera.root);
-      logger.warn({ held }, 'no Leginon row: camera files moved to the holding folder');
-      return { cameraPaths: held, detail: `moved on the camera to ${held[0]}` };
+      logger.warn({ held: filesForLog(held.map((p) => p.sourcePath)) }, 'no Leginon row: camera files moved to the holding folder');
+      return { parts: await manifests.store(held), cameraPath: held[0]!.sourcePath, detail: `moved on the camera to ${held[0]!.sourcePath}` };
     },
 
     /**
@@ -321,12 +338,16 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * not enough to delete the only other copy). A camera file that changed since it was copied is a different
      * file: it is left alone and reported.
      */
-    async freeCamera(input: { cameraHost: string; parts: CopiedPart[]; placed: PlacedPart[] }) {
+    async freeCamera(input: { cameraHost: string; parts: Parts<CopiedPart>; placed: Parts<PlacedPart> }) {
       const camera = await mountedCamera(input.cameraHost);
       const share = cameraRoot(camera.host);
+      const parts = await manifests.load(input.parts);
+      const placedBySuffix = bySuffix(await manifests.load(input.placed));
       const changed: string[] = [];
-      for (const part of input.parts) {
-        const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix);
+      const progress = heartbeatProgress('partsDone');
+      for (const [index, part] of parts.entries()) {
+        progress(index);
+        const placed = placedBySuffix.get(part.targetSuffix);
         if (!placed) throw ApplicationFailure.nonRetryable(`part ${part.targetSuffix} of ${part.sourcePath} was never placed; camera files kept`, 'CopyNotVerified');
         const now = await fingerprintAt({ root: rootHolding(placed.path), path: placed.path }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
@@ -341,7 +362,8 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         }
       }
       const sources: string[] = [];
-      for (const part of input.parts) {
+      for (const [index, part] of parts.entries()) {
+        progress(parts.length + index);
         const sourcePath = confineTo(camera.root, part.sourcePath);
         const now = await sourceIdentityAt({ root: share, path: sourcePath });
         if (!now) continue;
@@ -352,8 +374,8 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await share.unlink(sourcePath);
         sources.push(sourcePath);
       }
-      changed.push(...(await removeEmptyFolders(share, input.parts.map((p) => p.sourcePath), camera.root)));
-      if (sources.length) logger.info({ sources }, 'camera files deleted after verified copy');
+      changed.push(...(await removeEmptyFolders(share, parts.map((p) => p.sourcePath), camera.root)));
+      if (sources.length) logger.info({ sources: filesForLog(sources) }, 'camera files deleted after verified copy');
       return { freed: changed.length === 0, warnings: changed, attempt: currentAttempt() };
     },
 
@@ -361,11 +383,12 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * Replaces a damaged buffer copy with a fresh verified copy of the camera file, which must still be the file
      * that was first copied (same size, mtime and hash); parts whose buffer copy is intact are left alone.
      */
-    async restoreBufferCopy(input: { cameraHost: string; parts: CopiedPart[]; placed: PlacedPart[] }) {
+    async restoreBufferCopy(input: { cameraHost: string; parts: Parts<CopiedPart>; placed: Parts<PlacedPart> }) {
       const camera = await mountedCamera(input.cameraHost);
+      const placedBySuffix = bySuffix(await manifests.load(input.placed));
       const restored: string[] = [];
-      for (const part of input.parts) {
-        const placed = input.placed.find((p) => p.targetSuffix === part.targetSuffix)!;
+      for (const part of await manifests.load(input.parts)) {
+        const placed = placedBySuffix.get(part.targetSuffix)!;
         const bufferPath = confineTo(bufferHost.root, placed.path);
         const now = await fingerprintAt({ root: buffer, path: bufferPath }).catch((error: NodeJS.ErrnoException) => ignoreMissing(error));
         if (now && sameContent(now, part.fingerprint)) continue;
@@ -382,7 +405,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await buffer.rename(fresh, bufferPath);
         restored.push(bufferPath);
       }
-      if (restored.length) logger.warn({ restored }, 'damaged buffer copy replaced by a verified copy of the camera file');
+      if (restored.length) logger.warn({ restored: filesForLog(restored) }, 'damaged buffer copy replaced by a verified copy of the camera file');
       return { restored, attempt: currentAttempt() };
     },
 
@@ -391,9 +414,12 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * each archive copy is another file than the buffer copy it backs (another inode, outside the buffer root),
      * checked again right before each deletion.
      */
-    async expireBufferCopy(input: { buffer: PlacedPart[]; archive: PlacedPart[] }) {
-      const verified: { path: string; dev: number; ino: number }[] = [];
-      for (const archived of input.archive) {
+    async expireBufferCopy(input: { buffer: Parts<PlacedPart>; archive: Parts<PlacedPart> }) {
+      /** Each verified archive copy by the buffer part it backs (its target suffix without the compression suffix). */
+      const verified = new Map<string, VerifiedCopy>();
+      const progress = heartbeatProgress('partsDone');
+      for (const archived of await manifests.load(input.archive)) {
+        progress(verified.size);
         const archivePath = confineTo(config.archive.root, archived.path);
         if (buffer.contains(archivePath)) throw new UnsafePathError(`archive copy ${archivePath} lies inside the buffer root ${buffer.root}; buffer copy kept`);
         const now = await fingerprintStoredIfPresent({ root: archive, path: archivePath }, archived.compression);
@@ -408,30 +434,37 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           };
         }
         const identity = await archive.entry(archivePath);
-        if (identity) verified.push({ path: archivePath, dev: identity.dev, ino: identity.ino });
+        const backs = archived.compression ? archived.targetSuffix.slice(0, -COMPRESSED_SUFFIX[archived.compression].length) : archived.targetSuffix;
+        if (identity) verified.set(backs, { path: archivePath, dev: identity.dev, ino: identity.ino });
       }
-      const bufferPaths = input.buffer.map((p) => confineTo(bufferHost.root, p.path));
-      for (const bufferPath of bufferPaths) {
-        await refuseUnlessAnotherFile(bufferPath, verified);
-        await buffer.unlink(bufferPath).catch(ignoreMissing);
+      const bufferParts = await manifests.load(input.buffer);
+      const bufferPaths = bufferParts.map((p) => confineTo(bufferHost.root, p.path));
+      for (const [index, part] of bufferParts.entries()) {
+        progress(verified.size + index);
+        await refuseUnlessAnotherFile(bufferPaths[index]!, verified.get(part.targetSuffix));
+        await buffer.unlink(bufferPaths[index]!).catch(ignoreMissing);
       }
       await removeEmptyFolders(buffer, bufferPaths, bufferHost.root);
-      logger.info({ bufferPaths }, 'buffer copy expired');
+      logger.info({ bufferPaths: filesForLog(bufferPaths) }, 'buffer copy expired');
       return { deleted: true, attempt: currentAttempt() };
+    },
+
+    /** Deletes the part manifests of a movie that has ended (its lists are in no payload any more). */
+    async dropPartManifests(input: { manifests: string[] }) {
+      return { dropped: await manifests.drop(input.manifests) };
     },
   });
 
-  /** The last check before a buffer copy goes: every verified archive copy is still there, and none of them is it. */
-  async function refuseUnlessAnotherFile(bufferPath: string, archived: { path: string; dev: number; ino: number }[]): Promise<void> {
+  /** The last check before a buffer copy goes: its verified archive copy is still there, and is another file. */
+  async function refuseUnlessAnotherFile(bufferPath: string, copy: VerifiedCopy | undefined): Promise<void> {
+    if (!copy) throw new UnsafePathError(`buffer copy ${bufferPath} has no verified archive copy in the list it was given; buffer copy kept`);
     const own = await buffer.entry(bufferPath);
-    for (const copy of archived) {
-      const now = await archive.entry(copy.path);
-      if (!now || now.dev !== copy.dev || now.ino !== copy.ino) {
-        throw new Error(`archive copy ${copy.path} changed or went away during the expiry check; buffer copy ${bufferPath} kept, checking again`);
-      }
-      if (own && own.dev === now.dev && own.ino === now.ino) {
-        throw new UnsafePathError(`archive copy ${copy.path} is the buffer copy ${bufferPath} itself (same file); buffer copy kept`);
-      }
+    const now = await archive.entry(copy.path);
+    if (!now || now.dev !== copy.dev || now.ino !== copy.ino) {
+      throw new Error(`archive copy ${copy.path} changed or went away during the expiry check; buffer copy ${bufferPath} kept, checking again`);
+    }
+    if (own && own.dev === now.dev && own.ino === now.ino) {
+      throw new UnsafePathError(`archive copy ${copy.path} is the buffer copy ${bufferPath} itself (same file); buffer copy kept`);
     }
   }
 }

@@ -1,14 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 
 /**
- * Progress callback for long copies: heartbeats the byte count (the SDK throttles the calls) so a dead worker
+ * Progress callback for long copies and long part lists: heartbeats the bytes or parts done (the SDK throttles the calls) so a dead worker
  * is noticed within the heartbeat timeout, and stops the copy when the workflow cancels it (e.g. a hold).
  */
-export function heartbeatProgress(): (bytesDone: number) => void {
+export function heartbeatProgress(unit: 'bytesDone' | 'partsDone' = 'bytesDone'): (done: number) => void {
   const context = Context.current();
-  return (bytesDone) => {
+  return (done) => {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
-    context.heartbeat({ bytesDone });
+    context.heartbeat({ [unit]: done });
   };
 }
 
@@ -18,10 +18,10 @@ export function currentAttempt(): number {
 
 export function isUnsafe(error: unknown): error is Error {
   const name = (error as Error | undefined)?.name;
-  return name === 'PathOutsideRootError' || name === 'UnsafeNameError' || name === 'UnsafePathError';
+  return name === 'PathOutsideRootError' || name === 'UnsafeNameError' || name === 'UnsafePathError' || name === 'ManifestDamagedError';
 }
 
-/** A path or name refused on safety grounds will not become safe by retrying: fail without retries. */
+/** A path or name refused on safety grounds, or a part manifest gone bad, will not come right by retrying: fail without retries. */
 export function refuseUnsafe(error: unknown): never {
   if (isUnsafe(error)) throw ApplicationFailure.nonRetryable(error.message, error.name);
   throw error;

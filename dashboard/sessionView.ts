@@ -10,7 +10,7 @@ import { buildSessionView, digestStatus, needsStatusQuery, type ListedMovie, typ
 import type { MovieStatus } from '../src/movie.js';
 import { QUERIES, SEARCH_ATTRIBUTES } from '../src/operatorNames.js';
 import { movieListQuery } from '../src/visibilityQuery.js';
-import { BoundedMap } from '../src/dashboard/boundedMap.js';
+import { BoundedMap } from '../src/boundedMap.js';
 
 /** Status queries in flight at once: each may replay a history on a worker. */
 const QUERY_CONCURRENCY = 8;

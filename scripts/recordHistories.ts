@@ -37,9 +37,10 @@ const h = await createHarness(
 );
 const roles = await startRoles(h.config, { roles: ROLES.filter((role) => role !== 'watcher') });
 try {
-  const start = async (options: { hold?: boolean; freeCameraAfter?: 'archived'; rows?: boolean } = {}) => {
-    const movie = await h.microscope.acquire({ bytes: 64 * 1024, rowDelayMs: options.rows === false ? null : 0 });
-    const request = ingestRequest(h.config, h.config.cameras[0]!, path.basename(movie.cameraFile))!;
+  const start = async (options: { hold?: boolean; freeCameraAfter?: 'archived'; rows?: boolean; deFrames?: number } = {}) => {
+    const de = options.deFrames ? ({ format: 'de', deFrames: options.deFrames } as const) : {};
+    const movie = await h.microscope.acquire({ bytes: 64 * 1024, rowDelayMs: options.rows === false ? null : 0, ...de });
+    const request = ingestRequest(h.config, h.config.cameras[0]!, path.basename(movie.cameraFile), Boolean(options.deFrames))!;
     if (options.freeCameraAfter) request.args[0].settings.freeCameraAfter = options.freeCameraAfter;
     const handle = options.hold
       ? await h.client.workflow.signalWithStart(INGEST_WORKFLOW_TYPE, { ...request, signal: SIGNALS.holdArchive, signalArgs: [{ reason: 'recording', by: 'recorder' }] })
@@ -63,7 +64,9 @@ try {
   await waitForStage(orphan.handle, ['parked'], 30_000);
   await h.microscope.recordImage(orphan.movie.framesName, orphan.movie.imageFilename);
   await orphan.handle.signal(SIGNALS.retry);
-  for (const { handle } of [plain, held, orphan]) await waitForStage(handle, ['expired'], 60_000);
+  // A DE frames folder too long to list inline: its part lists travel as manifests (src/parts.ts), dropped at the end.
+  const deFolder = await start({ deFrames: 99 });
+  for (const { handle } of [plain, held, orphan, deFolder]) await waitForStage(handle, ['expired'], 60_000);
 
   mkdirSync(folder, { recursive: true });
   let count = 0;

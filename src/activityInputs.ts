@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import type { CopiedPart, FileFingerprint, PlacedPart, SourceIdentity } from './movie.js';
+import type { Parts } from './parts.js';
 import type { Owner } from './safeFs.js';
 
 const text = z.string().min(1).refine((s) => !s.includes('\0'), { message: 'contains NUL' });
@@ -18,8 +19,21 @@ const identity: z.ZodType<SourceIdentity> = z.looseObject({ bytes: count, mtimeM
 const owner: z.ZodType<Owner | null> = z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().positive() }).nullable();
 const copiedPart: z.ZodType<CopiedPart> = z.looseObject({ source: text, targetSuffix: text, sourcePath: text, stagedPath: text, fingerprint, identity });
 const placedPart: z.ZodType<PlacedPart> = z.looseObject({ targetSuffix: text, path: text, fingerprint, compression: z.enum(['gzip']).optional() });
-const parts = z.array(copiedPart).min(1);
-const placed = z.array(placedPart).min(1);
+/** A list inline, or a reference to its manifest file (src/parts.ts); a manifest's own content is checked by its hash. */
+const manifestName = z.string().regex(/^[0-9a-f]{16}$/);
+function partsOf<T>(part: z.ZodType<T>): z.ZodType<Parts<T>> {
+  const manifest = z.strictObject({
+    manifest: manifestName,
+    count: z.number().int().positive(),
+    bytes: count,
+    main: part,
+    conflicts: z.array(text),
+    conflictCount: count,
+  });
+  return z.union([z.array(part).min(1), manifest]) as z.ZodType<Parts<T>>;
+}
+const parts = partsOf(copiedPart);
+const placed = partsOf(placedPart);
 
 export const ACTIVITY_INPUTS = {
   copyFromCamera: z.strictObject({ cameraHost: text, fileName: text, framesName: text, suffix: text }),
@@ -30,6 +44,7 @@ export const ACTIVITY_INPUTS = {
   freeCamera: z.strictObject({ cameraHost: text, parts, placed }),
   restoreBufferCopy: z.strictObject({ cameraHost: text, parts, placed }),
   expireBufferCopy: z.strictObject({ buffer: placed, archive: placed }),
+  dropPartManifests: z.strictObject({ manifests: z.array(manifestName) }),
   archiveMovie: z.strictObject({ buffer: placed, bufferDir: text, archiveDir: text, filename: text, damagedArchive: z.array(placedPart).optional() }),
 } as const;
 

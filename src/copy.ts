@@ -75,8 +75,10 @@ export const hex = (value: bigint) => value.toString(16).padStart(16, '0');
  */
 declare const WebAssembly: { Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer } };
 
-function pageAlignedBuffers(count: number, bytes: number): Buffer[] {
+function pageAlignedBuffers(count: number, fileBytes: number): Buffer[] {
   const wasmPage = 64 * 1024;
+  // Sized to the file when it is small: a DE folder's thousands of small frames would each zero 24 MiB otherwise.
+  const bytes = Math.min(CHUNK_BYTES, Math.ceil(Math.max(fileBytes, 1) / wasmPage) * wasmPage);
   const memory = new WebAssembly.Memory({ initial: Math.ceil((count * bytes) / wasmPage) });
   return Array.from({ length: count }, (_, i) => Buffer.from(memory.buffer, i * bytes, bytes));
 }
@@ -103,7 +105,7 @@ export interface Place {
 /** Hashes a whole open file from its start; the read-back half of every verification. */
 export async function fingerprintHandle(handle: FileHandle): Promise<FileFingerprint> {
   const hasher = xxh3.Xxh3.withSeed();
-  const [buffer] = pageAlignedBuffers(1, CHUNK_BYTES) as [Buffer];
+  const [buffer] = pageAlignedBuffers(1, (await handle.stat()).size) as [Buffer];
   let bytes = 0;
   for (;;) {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes);
@@ -146,9 +148,9 @@ const PIPELINE_DEPTH = 3;
  * Streams source -> temp in one pass over the source (camera shares are slow: read them once), hashing each
  * chunk as it arrives; reads run ahead of writes by up to PIPELINE_DEPTH - 1 chunks.
  */
-async function streamAndHash(source: FileHandle, target: FileHandle, onProgress?: (n: number) => void) {
+async function streamAndHash(source: FileHandle, target: FileHandle, sourceBytes: number, onProgress?: (n: number) => void) {
   const hasher = xxh3.Xxh3.withSeed();
-  const buffers = pageAlignedBuffers(PIPELINE_DEPTH, CHUNK_BYTES);
+  const buffers = pageAlignedBuffers(PIPELINE_DEPTH, sourceBytes);
   const writes: Promise<void>[] = buffers.map(() => Promise.resolve());
   let position = 0;
   try {
@@ -199,7 +201,7 @@ export async function copyVerified(source: Place, destination: Place, options: C
     sourceIdentity = await identityOf(sourceHandle);
     const target = await destination.root.createFile(tempPath, { replaceStale: true });
     try {
-      written = await streamAndHash(sourceHandle, target, options.onProgress);
+      written = await streamAndHash(sourceHandle, target, sourceIdentity.bytes, options.onProgress);
       // Read back while the last dirty pages go to disk: the bytes read are the ones being written.
       const [readBack] = await Promise.all([fingerprintHandle(target), target.sync()]);
       const after = await identityOf(sourceHandle);

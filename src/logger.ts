@@ -19,3 +19,9 @@ export const logger = pino(
 );
 
 export type Logger = typeof logger;
+
+/** File lists in a log line: whole when short, else the first few and a count (a DE folder is 100,000 files). */
+export function filesForLog(files: string[]): string[] {
+  const shown = 5;
+  return files.length <= shown ? files : [...files.slice(0, shown), `... and ${files.length - shown} more`];
+}

@@ -102,8 +102,10 @@ export interface MovieStatus {
   };
   leginon?: { session: string; imageClass: string; imageId: number; filename: string };
   lookups: number;
-  /** The main part's content (for a DE folder: its largest file), and every part's. */
+  /** The main part's content (for a DE folder: its largest file). */
   fingerprint?: FileFingerprint & { algorithm: string };
+  partCount?: number;
+  /** Every part's content, when the movie has few enough to carry inline (src/parts.ts); else in a manifest file. */
   parts?: { targetSuffix: string; bytes: number; hash: string }[];
   /** Reference files (in `references/` beside the frames) the movie was taken with. */
   references?: { norm?: string; dark?: string; defectPlan?: string };

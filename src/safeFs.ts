@@ -16,8 +16,8 @@
  * checked; modes and owners are set on descriptors. Everything stays on the root's file system: a folder on
  * another device (a user's FUSE mount over their own folder) is refused. Linux only (/proc), as is the server.
  */
-import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, opendir, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside, PathOutsideRootError } from './paths.js';
 
@@ -50,6 +50,10 @@ export interface WriteCheck {
   /** Besides root (this process), who may own an existing file that is written to (the session's owner). */
   owner?: Owner | null;
 }
+
+/** lstat calls in flight while a folder is listed (a DE folder holds up to 100,000 files). */
+const LSTATS_IN_FLIGHT = 32;
+const ENTRIES_PER_BATCH = 256;
 
 /** A configured root (buffer, archive, camera share, pre-processing outputs) and every change made below it. */
 export class SafeRoot {
@@ -97,11 +101,13 @@ export class SafeRoot {
           }
         }
         if (!next) throw Object.assign(new Error(`ENOENT: no folder ${walked}`), { code: 'ENOENT', path: walked });
-        await current.close();
+        // Not waited for: a walk is a few opens, and a DE folder's 100,000 files each take several walks.
+        current.close().catch(() => undefined);
         current = next;
-        if ((await current.stat()).dev !== device) {
-          throw new UnsafePathError(`${walked} is on another file system than ${this.root} (a mount inside the root); refusing to use it`);
-        }
+      }
+      // Checked once, at the end: a mount anywhere on the way puts everything below it on another device too.
+      if (components.length > 0 && (await current.stat()).dev !== device) {
+        throw new UnsafePathError(`${walked} is on another file system than ${this.root} (a mount inside the root); refusing to use it`);
       }
       return current;
     } catch (error) {
@@ -262,33 +268,61 @@ export class SafeRoot {
     return (await this.readBytes(file)).toString('utf8');
   }
 
-  /** lstat of an entry (a link is reported as a link, not followed); undefined when absent. */
+  /** lstat of an entry (a link is reported as a link, not followed); undefined when absent, or its folder is. */
   async entry(file: string): Promise<Stats | undefined> {
-    return this.inParent(file, (folder, name) =>
-      lstat(atDescriptor(folder, name)).catch((error: unknown) => {
-        if (errorCode(error) === 'ENOENT') return undefined;
-        throw error;
-      }),
-    );
+    const absent = (error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
+    };
+    return this.inParent(file, (folder, name) => lstat(atDescriptor(folder, name)).catch(absent)).catch(absent);
   }
 
   /** A folder's entries with their lstat (links reported as links), in one walk: a DE folder holds thousands. */
-  async listWithStats(folder: string): Promise<{ name: string; stats: Stats }[]> {
+  async listWithStats(folder: string, onProgress?: (entriesDone: number) => void): Promise<{ name: string; stats: Stats }[]> {
     const handle = await this.walk(this.componentsOf(folder));
     try {
-      const listed = [];
-      for (const name of await readdir(`/proc/self/fd/${handle.fd}`)) {
-        const stats = await lstat(atDescriptor(handle, name)).catch((error: unknown) => {
-          if (errorCode(error) === 'ENOENT') return undefined;
-          throw error;
-        });
-        if (stats) listed.push({ name, stats });
+      const names = await readdir(`/proc/self/fd/${handle.fd}`);
+      const listed: { name: string; stats: Stats }[] = [];
+      for (let start = 0; start < names.length; start += LSTATS_IN_FLIGHT) {
+        onProgress?.(start);
+        const batch = names.slice(start, start + LSTATS_IN_FLIGHT);
+        const stats = await Promise.all(
+          batch.map((name) =>
+            lstat(atDescriptor(handle, name)).catch((error: unknown) => {
+              if (errorCode(error) === 'ENOENT') return undefined;
+              throw error;
+            }),
+          ),
+        );
+        for (const [i, entry] of stats.entries()) if (entry) listed.push({ name: batch[i]!, stats: entry });
       }
       return listed;
     } finally {
       await handle.close();
     }
   }
+
+  /**
+   * A folder's entries with the type the listing gives, streamed in batches: a camera share's top level can hold a
+   * million, and a promise per entry would cost seconds.
+   */
+  async *streamEntries(folder: string): AsyncGenerator<Dirent[]> {
+    const handle = await this.walk(this.componentsOf(folder));
+    try {
+      let batch: Dirent[] = [];
+      for await (const dirent of await opendir(`/proc/self/fd/${handle.fd}`, { bufferSize: ENTRIES_PER_BATCH })) {
+        batch.push(dirent);
+        if (batch.length === ENTRIES_PER_BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length) yield batch;
+    } finally {
+      await handle.close();
+    }
+  }
+
 
   /**
    * link(2) without replacing anything (EEXIST when the name is taken; EXDEV across file systems); both names are

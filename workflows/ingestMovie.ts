@@ -22,7 +22,8 @@ import {
 import type { ArchiveActivities } from '../activities/archive.js';
 import type { HoldActivities } from '../activities/holds.js';
 import type { IoActivities, LeginonLookup } from '../activities/io.js';
-import type { HoldInfo, IngestMovieInput, MovieStatus, PlacedPart } from '../src/movie.js';
+import type { CopiedPart, HoldInfo, IngestMovieInput, MovieStatus, PlacedPart } from '../src/movie.js';
+import { conflictedPaths, mainPart, manifestsOf, partCount, totalBytes, type Parts } from '../src/parts.js';
 import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
@@ -59,7 +60,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     warnings: [],
   };
   let retryRequested = false;
-  /** Where the camera parts went when they were set aside for want of a Leginon row. */
+  /** The camera parts where they went when they were set aside for want of a Leginon row. */
+  let heldParts: Parts<CopiedPart> | undefined;
+  /** The same, as movies set aside before part manifests recorded it: the held paths in part order. */
   let heldPaths: string[] | undefined;
   setHandler(statusQuery, () => status);
   /** Holds in force, by scope: one per scope, the newest reason wins. */
@@ -143,12 +146,14 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   const copied = await parkOnRefusal(() =>
     io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
   );
-  const main = largest(copied.parts);
+  const main = mainPart(copied.parts);
   status.attempts.copyFromCamera = copied.attempt;
-  status.camera = { ...status.camera, path: main.sourcePath, bytes: total(copied.parts), mtimeMs: main.identity.mtimeMs };
-  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.movieBytes, value: total(copied.parts) }]);
+  status.camera = { ...status.camera, path: main.sourcePath, bytes: totalBytes(copied.parts), mtimeMs: main.identity.mtimeMs };
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.movieBytes, value: totalBytes(copied.parts) }]);
   status.fingerprint = { ...main.fingerprint, algorithm: copied.algorithm };
-  status.parts = copied.parts.map((p) => ({ targetSuffix: p.targetSuffix, ...p.fingerprint }));
+  status.partCount = partCount(copied.parts);
+  // A list in a manifest stays there: the status query has the same payload limit as the history.
+  status.parts = Array.isArray(copied.parts) ? copied.parts.map((p) => ({ targetSuffix: p.targetSuffix, ...p.fingerprint })) : undefined;
   status.buffer = { path: main.stagedPath };
 
   const found = await resolveLeginonName();
@@ -168,9 +173,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   );
   status.attempts.placeInSession = placed.attempt;
   status.buffer = { path: mainPath(placed.parts) };
-  for (const part of placed.parts.filter((p) => p.conflict > 0)) {
-    status.warnings.push(`a different file already had this name; stored as ${part.path}`);
-  }
+  warnOfConflicts(placed.parts, 'a different file already had this name; stored as');
 
   if (found.imageClass === 'AcquisitionImageData') {
     const references = await parkOnRefusal(() =>
@@ -188,7 +191,10 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   // Parts set aside for want of a Leginon row are freed (or restored) from where they were put.
-  const cameraParts = copied.parts.map((p, i) => ({ ...p, sourcePath: heldPaths?.[i] ?? p.sourcePath }));
+  const cameraParts: Parts<CopiedPart> =
+    heldParts ?? (heldPaths && Array.isArray(copied.parts) ? copied.parts.map((p, i) => ({ ...p, sourcePath: heldPaths?.[i] ?? p.sourcePath })) : copied.parts);
+  /** Every part list this movie's activities returned, for their manifests to be dropped when the movie ends. */
+  const lists: Parts<unknown>[] = [copied.parts, placed.parts, cameraParts];
   let cameraFreed = false;
   if (settings.freeCameraAfter !== 'archived' || found.bufferIsArchive) await freeCameraFiles();
 
@@ -196,6 +202,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     // No enabled buffer host: the movie was placed straight into its archive folder; nothing to copy or expire.
     status.archive = { path: mainPath(placed.parts), sameAsBuffer: true };
     enter('archived', 'no enabled BufferHostData for this camera: the movie went straight to its frame path');
+    await dropManifests();
     return status;
   }
 
@@ -203,6 +210,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   let damagedArchive: PlacedPart[] | undefined;
   for (;;) {
     const archived = await archiveUnlessHeld(damagedArchive);
+    lists.push(archived);
     if (!cameraFreed) await freeCameraFiles();
     enter('archived');
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
@@ -214,6 +222,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {
       enter('expired');
+      await dropManifests();
       return status;
     }
     // The archive copy is gone or wrong: archive again (the buffer copy is still here), then expire again.
@@ -277,6 +286,21 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     }
   }
 
+  /**
+   * Only movies whose part lists went to manifest files run this step, and no history recorded before manifests
+   * has one: those histories replay unchanged (test/integration/replay.test.ts), so no patch marker is needed.
+   */
+  async function dropManifests() {
+    const manifests = manifestsOf(lists);
+    if (manifests.length) await io.dropPartManifests({ manifests });
+  }
+
+  function warnOfConflicts(parts: Parts<PlacedPart & { conflict: number }>, stored: string) {
+    const conflicts = conflictedPaths(parts);
+    for (const path of conflicts.paths) status.warnings.push(`${stored} ${path}`);
+    if (conflicts.count > conflicts.paths.length) status.warnings.push(`... and ${conflicts.count - conflicts.paths.length} more parts stored under conflict names`);
+  }
+
   function report(current: PreprocessStatus, summary: PreprocessSummary) {
     Object.assign(current, summary);
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.preprocessState, value: summary.state }]);
@@ -312,9 +336,12 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Clears an unrecorded camera movie off the watched folder (kept in a hidden folder, or in staging). */
   async function setAsideUnknownMovie(): Promise<string> {
-    const setAside = await parkOnRefusal(() => io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts }));
+    const setAside: Awaited<ReturnType<IoActivities['setAsideUnknownMovie']>> & { cameraPaths?: string[] } = await parkOnRefusal(() =>
+      io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts }),
+    );
+    heldParts = setAside.parts;
     heldPaths = setAside.cameraPaths;
-    status.camera.path = setAside.cameraPaths[0];
+    status.camera.path = 'cameraPath' in setAside ? setAside.cameraPath : setAside.cameraPaths?.[0];
     status.camera.setAside = setAside.detail;
     return setAside.detail;
   }
@@ -363,7 +390,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
-  async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<PlacedPart[]> {
+  async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<Parts<PlacedPart>> {
     // Holds placed on the session, the buffer host or everything before this movie got here apply to it too.
     const wider = await io.activeHolds({ session: found.session, bufferHost: input.bufferHost });
     applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
@@ -384,9 +411,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         status.warnings.push(...archived.warnings.filter((w) => !status.warnings.includes(w)));
         status.attempts.archiveMovie = archived.attempt;
         status.archive = { path: mainPath(archived.parts), verifiedAt: new Date().toISOString() };
-        for (const part of archived.parts.filter((p) => p.conflict > 0)) {
-          status.warnings.push(`a different file already had this name in the archive; archived as ${part.path}`);
-        }
+        warnOfConflicts(archived.parts, 'a different file already had this name in the archive; archived as');
         return archived.parts;
       } catch (error) {
         if (!(isCancellation(error) && holds.size > 0)) throw error;
@@ -397,13 +422,6 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 }
 
-const total = (parts: { fingerprint: { bytes: number } }[]) => parts.reduce((sum, p) => sum + p.fingerprint.bytes, 0);
-
-/** The part that stands for the movie in status: the movie file itself, or a DE folder's largest file. */
-function largest<T extends { fingerprint: { bytes: number } }>(parts: T[]): T {
-  return parts.reduce((best, p) => (p.fingerprint.bytes > best.fingerprint.bytes ? p : best));
-}
-
-function mainPath(parts: PlacedPart[]): string {
-  return largest(parts).path;
+function mainPath(parts: Parts<PlacedPart>): string {
+  return mainPart(parts).path;
 }

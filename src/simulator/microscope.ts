@@ -34,6 +34,8 @@ export interface AcquireOptions {
   writeMs?: number;
   /** `falcon`: an `.mrcs` stack with its `.xml` sidecar; `de`: a DE frames folder with frame files and info.txt. */
   format?: 'tif' | 'mrc' | 'eer' | 'falcon' | 'de';
+  /** Frame files in a DE folder (default 3); `bytes` is shared among them. */
+  deFrames?: number;
   /** Insert the Leginon rows this long after the file is complete; null: never. */
   rowDelayMs?: number | null;
   /**
@@ -231,8 +233,10 @@ export class SimulatedMicroscope {
     if (format === 'de') {
       const folder = path.join(root, framesName);
       await mkdir(folder, { recursive: true });
-      for (let frame = 1; frame <= 3; frame++) {
-        await writeGrowingFile(path.join(folder, `frames_${pad(frame, 4)}.mrc`), Math.ceil(options.bytes / 3), writeMs / 3, this.counter * 10 + frame);
+      const frames = options.deFrames ?? 3;
+      for (let frame = 1; frame <= frames; frame++) {
+        const file = path.join(folder, `frames_${pad(frame, Math.max(4, String(frames).length))}.mrc`);
+        await writeGrowingFile(file, Math.ceil(options.bytes / frames), writeMs / frames, this.counter * 10 + frame);
       }
       await writeFile(path.join(folder, 'info.txt'), `Dataset Name = ${framesName}\nFrames Per Second = 40\n`);
       return folder;
@@ -333,7 +337,8 @@ export class SimulatedMicroscope {
 
 /** Writes `bytes` of pseudo-random content in steps spread over `writeMs`, as a camera streams frames. */
 export async function writeGrowingFile(file: string, bytes: number, writeMs: number, seed: number): Promise<void> {
-  const block = Buffer.alloc(1024 * 1024);
+  // No larger than the file: a DE folder of 100,000 small frames would otherwise fill 100,000 MiB of noise.
+  const block = Buffer.alloc(Math.min(1024 * 1024, Math.ceil(Math.max(bytes, 4) / 4) * 4));
   let state = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < block.length; i += 4) {
     state ^= state << 13;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fingerprintDecompressed } from '../../src/compression.js';
 import { movieWorkflowId } from '../../src/operatorNames.js';
+import { MANIFEST_FOLDER } from '../../src/partManifests.js';
 import { ROLES } from '../../workers/roles.js';
 import { useHarness, waitForStage } from '../helpers/harness.js';
 
@@ -35,14 +36,43 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     const framesFolder = `${movie.imageFilename}.frames`;
     assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.buffer, framesFolder)).sort(), files);
     assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
-    assert.equal(archived.parts?.length, files.length);
+    assert.equal(archived.partCount, files.length);
+    assert.equal(archived.parts?.length, files.length, 'few parts: listed inline in status');
     assert.match(readFileSync(path.join(env.h.sessionDirs.archive, framesFolder, 'info.txt'), 'utf8'), /Dataset Name/);
     assert.equal(existsSync(movie.cameraFile), false, 'the DE folder leaves the camera');
     await waitForStage(handle, ['expired']);
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false, 'the buffer folder goes at expiry');
     assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
   });
+
+  it('carries a DE folder of 300 files as a part manifest: no payload in the history over 16 KiB, every file archived, the manifests dropped at expiry', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 300 * 256, format: 'de', deFrames: 299 });
+    const files = readdirSync(movie.cameraFile).sort();
+    assert.equal(files.length, 300);
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const expired = await waitForStage(handle, ['expired'], 240_000);
+    const framesFolder = `${movie.imageFilename}.frames`;
+    assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
+    assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false);
+    assert.equal(expired.partCount, 300);
+    assert.equal(expired.parts, undefined, 'a manifest list stays out of the status query');
+    const largest = largestPayloadBytes(await handle.fetchHistory());
+    assert.ok(largest < 16 * 1024, `largest payload ${largest} B`);
+    assert.deepEqual(readdirSync(path.join(env.h.dirs.buffer, MANIFEST_FOLDER)), [], 'manifests dropped once the movie ended');
+  });
 });
+
+/** The largest payload anywhere in a workflow's history (activity inputs and results, signals, queries). */
+function largestPayloadBytes(history: object): number {
+  let largest = 0;
+  const visit = (value: unknown) => {
+    if (value instanceof Uint8Array || value === null || typeof value !== 'object') return;
+    if ('data' in value && value.data instanceof Uint8Array) largest = Math.max(largest, value.data.length);
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(history);
+  return largest;
+}
 
 describe('archive.compressMrc: gzip', () => {
   const env = useHarness('compress', { roles: ROLES, overrides: { expiry: { after: '3s' }, archive: { compressMrc: 'gzip' } } });

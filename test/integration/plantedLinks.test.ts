@@ -199,6 +199,23 @@ describe('planted links, hostile rows and unsafe configuration against the root 
     rmSync(sameFile);
   });
 
+  it('expiry told a buffer list with a part the archive list does not back deletes that part nowhere', async () => {
+    const m = await movie();
+    const archived = await waitForStage(m.handle, ['archived']);
+    const unbacked = path.join(env.h.sessionDirs.buffer, 'only-copy.frames.xml');
+    writeFileSync(unbacked, '<only copy/>');
+    const io = createIoActivities({ config: env.h.config, bufferHost: env.h.config.bufferHosts[0]!, db: env.h.db, logger });
+    const fingerprint = { bytes: archived.parts![0]!.bytes, hash: archived.parts![0]!.hash };
+    const movieCopy = { targetSuffix: '.frames.tif', fingerprint };
+    const input = {
+      buffer: [{ targetSuffix: '.frames.xml', path: unbacked, fingerprint: { bytes: 12, hash: '0123456789abcdef' } }, { ...movieCopy, path: archived.buffer!.path }],
+      archive: [{ ...movieCopy, path: archived.archive!.path }],
+    };
+    await assert.rejects(runAsActivity(() => io.expireBufferCopy(input)), /only-copy\.frames\.xml has no verified archive copy/);
+    assert.equal(readFileSync(unbacked, 'utf8'), '<only copy/>', 'a buffer file without an archive copy is kept');
+    rmSync(unbacked);
+  });
+
   it('activities refuse inputs of the wrong shape before doing anything (a crafted workflow or a rogue worker)', async () => {
     const io = createIoActivities({ config: env.h.config, bufferHost: env.h.config.bufferHosts[0]!, db: env.h.db, logger });
     // mysql2 would expand this object into `frames name` = 1: a lookup that matches some other image.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BoundedMap } from '../../src/dashboard/boundedMap.js';
+import { BoundedMap } from '../../src/boundedMap.js';
 
 describe('BoundedMap (the dashboard caches any URL can grow)', () => {
   it('keeps at most its limit, forgetting the least recently used first', () => {

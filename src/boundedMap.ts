@@ -1,7 +1,8 @@
 /**
  * A map that keeps at most `limit` entries, forgetting the least recently used first. The dashboard's caches are
  * keyed by what viewers ask for (any session name in a URL, every movie they show), so without a bound anyone who
- * can reach the page can grow them until the process dies.
+ * can reach the page can grow them until the process dies; the camera watcher's log-once set is keyed by names
+ * on the share, which anyone who can write there picks.
  */
 export class BoundedMap<K, V> {
   private readonly entries = new Map<K, V>();
