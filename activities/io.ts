@@ -31,7 +31,7 @@ import {
 import { filesForLog, type Logger } from '../src/logger.js';
 import { isMounted } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
-import { leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
+import { isDeFolderFile, leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
 import { confineTo } from '../src/paths.js';
 import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { PartManifests } from '../src/partManifests.js';
@@ -82,7 +82,7 @@ async function listParts(camera: SafeRoot, fileName: string, suffix: string, fra
   if (!entry) throw Object.assign(new Error(`camera file ${where} is gone`), { code: 'ENOENT' });
   if (entry.isSymbolicLink()) throw new UnsafePathError(`camera entry ${where} is a symbolic link; refusing to follow it`);
   if (entry.isDirectory()) {
-    const files = (await camera.listWithStats(where, heartbeatProgress('partsDone'))).filter((f) => f.stats.isFile() && !f.name.startsWith('.')).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const files = (await camera.listWithStats(where, heartbeatProgress('partsDone'))).filter(isDeFolderFile).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (files.length === 0) throw new Error(`DE frames folder ${fileName} is empty`);
     return files.map((f) => ({ source: path.join(fileName, f.name), targetSuffix: `${suffix}/${f.name}`, bytes: f.stats.size }));
   }

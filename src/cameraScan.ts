@@ -16,7 +16,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { xxh32 } from '@node-rs/xxhash';
 import { BoundedMap } from './boundedMap.js';
-import { classifyCameraEntry } from './names.js';
+import { classifyCameraEntry, isDeFolderFile } from './names.js';
 import { SafeRoot } from './safeFs.js';
 import { StabilityTracker } from './stability.js';
 
@@ -195,7 +195,7 @@ export class CameraShareScanner {
 
   /** A DE folder as one sighting: any file that grows, appears or goes changes it; an empty file keeps it waiting. */
   private async sightFolder(folder: string, report: ScanReport): Promise<Sighting> {
-    const files = (await this.share.listWithStats(folder)).filter((f) => f.stats.isFile() && !f.name.startsWith('.'));
+    const files = (await this.share.listWithStats(folder)).filter(isDeFolderFile);
     report.statted += files.length;
     let bytes = 0;
     let digest = 0;

@@ -49,6 +49,11 @@ export function classifyCameraEntry(fileName: string, isFolder = false): CameraE
   return { kind: 'movie', movie: { framesName: fileName.slice(0, dot), format, suffix: `.frames.${format}` } };
 }
 
+/** The files of a DE frames folder that make up its movie: its visible regular files (links and folders are not). */
+export function isDeFolderFile(entry: { name: string; stats: { isFile(): boolean } }): boolean {
+  return entry.stats.isFile() && !entry.name.startsWith('.');
+}
+
 export class UnsafeNameError extends Error {
   constructor(message: string) {
     super(message);

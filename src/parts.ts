@@ -70,13 +70,14 @@ export function manifestsOf(lists: Parts<unknown>[]): string[] {
 
 /** The summary a manifest's reference carries, for a list too long to carry inline. */
 export function summarize<T extends Sized>(list: T[], manifest: string): PartManifest<T> {
-  const conflicted = list.filter((p) => ((p as Partial<MaybeConflicted>).conflict ?? 0) > 0).map((p) => (p as unknown as MaybeConflicted).path);
+  // Only placed and archived parts can have a conflict; a camera part list names none.
+  const conflicted = conflictedPaths(list as unknown as MaybeConflicted[]);
   return {
     manifest,
     count: list.length,
     bytes: totalBytes(list),
     main: largestPart(list),
-    conflicts: conflicted.slice(0, NAMED_CONFLICTS_LIMIT),
-    conflictCount: conflicted.length,
+    conflicts: conflicted.paths.slice(0, NAMED_CONFLICTS_LIMIT),
+    conflictCount: conflicted.count,
   };
 }

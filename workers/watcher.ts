@@ -56,11 +56,10 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     return mounted;
   }
 
-  let polling = false;
+  /** The poll in progress: a slow one (a big share) is never overlapped by the next tick. */
+  let polling: Promise<void> | undefined;
   /** One poll: look at what changed, then hand over each entry quiet long enough (a DE folder: all its files). */
-  const poll = async () => {
-    if (polling) return;
-    polling = true;
+  const pollOnce = async () => {
     try {
       if (!(await shareMounted())) return;
       const now = Date.now();
@@ -70,9 +69,11 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
       }
     } catch (error) {
       logger.error({ err: error, root: camera.root }, 'camera share poll failed; polling again');
-    } finally {
-      polling = false;
     }
+  };
+  const poll = async () => {
+    polling ??= pollOnce().finally(() => (polling = undefined));
+    await polling;
   };
   await poll();
   const timer = setInterval(() => void poll(), pollMs);
@@ -87,7 +88,7 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     },
     async close() {
       clearInterval(timer);
-      while (polling) await new Promise((resolve) => setTimeout(resolve, 10));
+      await polling;
     },
   };
 }

@@ -336,12 +336,12 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Clears an unrecorded camera movie off the watched folder (kept in a hidden folder, or in staging). */
   async function setAsideUnknownMovie(): Promise<string> {
-    const setAside: Awaited<ReturnType<IoActivities['setAsideUnknownMovie']>> & { cameraPaths?: string[] } = await parkOnRefusal(() =>
+    const setAside: Awaited<ReturnType<IoActivities['setAsideUnknownMovie']>> & { cameraPath?: string; cameraPaths?: string[] } = await parkOnRefusal(() =>
       io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts }),
     );
     heldParts = setAside.parts;
     heldPaths = setAside.cameraPaths;
-    status.camera.path = 'cameraPath' in setAside ? setAside.cameraPath : setAside.cameraPaths?.[0];
+    status.camera.path = setAside.cameraPath ?? setAside.cameraPaths?.[0];
     status.camera.setAside = setAside.detail;
     return setAside.detail;
   }

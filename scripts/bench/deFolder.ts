@@ -10,7 +10,7 @@ import type { MovieStatus } from '../../src/movie.js';
 import { movieWorkflowId, type MovieStage } from '../../src/operatorNames.js';
 import { ensureTemporalCli } from '../../src/temporalDevServer.js';
 import { ROLES, startRoles } from '../../workers/roles.js';
-import { createHarness, TEST_MARIADB, waitForStage } from '../../test/helpers/harness.js';
+import { createHarness, historyPayloadBytes, TEST_MARIADB, waitForStage } from '../../test/helpers/harness.js';
 
 const files = Number(process.env.DE_FILES ?? 10_000);
 const FRAME_BYTES = 256;
@@ -34,17 +34,7 @@ try {
     const seconds = (at(order[i + 1]!) - at(stage)) / 1000;
     if (Number.isFinite(seconds)) console.log(`  ${stage.padEnd(16)} ${seconds.toFixed(1).padStart(6)} ${((seconds * 1000) / files).toFixed(2).padStart(10)}`);
   }
-  let largest = 0;
-  let total = 0;
-  const visit = (value: unknown) => {
-    if (value instanceof Uint8Array || value === null || typeof value !== 'object') return;
-    if ('data' in value && value.data instanceof Uint8Array) {
-      largest = Math.max(largest, value.data.length);
-      total += value.data.length;
-    }
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(await handle.fetchHistory());
+  const { largest, total } = historyPayloadBytes(await handle.fetchHistory());
   // What copyFromCamera's result weighed when every part travelled inline (about 362 B of JSON per part).
   const inline = files * 362;
   console.log(`  largest payload in the history ${largest} B, all payloads ${(total / 1024).toFixed(0)} KiB (inline part lists: about ${(inline / 1024 ** 2).toFixed(1)} MiB each, Temporal's limit 2 MiB)`);

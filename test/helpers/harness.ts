@@ -162,3 +162,19 @@ export function useHarness(name: string, options: { roles?: readonly Role[]; ove
   });
   return env;
 }
+
+/** The largest payload anywhere in a workflow's history (activity inputs and results, signals), and all of them. */
+export function historyPayloadBytes(history: object): { largest: number; total: number } {
+  let largest = 0;
+  let total = 0;
+  const visit = (value: unknown) => {
+    if (value instanceof Uint8Array || value === null || typeof value !== 'object') return;
+    if ('data' in value && value.data instanceof Uint8Array) {
+      largest = Math.max(largest, value.data.length);
+      total += value.data.length;
+    }
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(history);
+  return { largest, total };
+}

@@ -6,7 +6,7 @@ import { fingerprintDecompressed } from '../../src/compression.js';
 import { movieWorkflowId } from '../../src/operatorNames.js';
 import { MANIFEST_FOLDER } from '../../src/partManifests.js';
 import { ROLES } from '../../workers/roles.js';
-import { useHarness, waitForStage } from '../helpers/harness.js';
+import { historyPayloadBytes, useHarness, waitForStage } from '../helpers/harness.js';
 
 describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
   const env = useHarness('moviekinds', { roles: ROLES, overrides: { expiry: { after: '3s' } } });
@@ -56,23 +56,11 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false);
     assert.equal(expired.partCount, 300);
     assert.equal(expired.parts, undefined, 'a manifest list stays out of the status query');
-    const largest = largestPayloadBytes(await handle.fetchHistory());
+    const { largest } = historyPayloadBytes(await handle.fetchHistory());
     assert.ok(largest < 16 * 1024, `largest payload ${largest} B`);
     assert.deepEqual(readdirSync(path.join(env.h.dirs.buffer, MANIFEST_FOLDER)), [], 'manifests dropped once the movie ended');
   });
 });
-
-/** The largest payload anywhere in a workflow's history (activity inputs and results, signals, queries). */
-function largestPayloadBytes(history: object): number {
-  let largest = 0;
-  const visit = (value: unknown) => {
-    if (value instanceof Uint8Array || value === null || typeof value !== 'object') return;
-    if ('data' in value && value.data instanceof Uint8Array) largest = Math.max(largest, value.data.length);
-    for (const child of Object.values(value)) visit(child);
-  };
-  visit(history);
-  return largest;
-}
 
 describe('archive.compressMrc: gzip', () => {
   const env = useHarness('compress', { roles: ROLES, overrides: { expiry: { after: '3s' }, archive: { compressMrc: 'gzip' } } });
