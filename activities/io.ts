@@ -29,7 +29,7 @@ import {
   type Db,
 } from '../src/leginondb.js';
 import { filesForLog, type Logger } from '../src/logger.js';
-import { isMounted } from '../src/mounts.js';
+import { isMounted, unmountedBecause } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
 import { isDeFolderFile, leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
 import { confineTo } from '../src/paths.js';
@@ -133,7 +133,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     const camera = cameraConfig(config, cameraHost);
     if (!(await isMounted(camera))) {
       throw ApplicationFailure.retryable(
-        `camera share ${camera.root} is not mounted (${camera.markerFile ? `${camera.markerFile} is missing` : 'not a mount point'}); waiting, nothing is taken from it or deleted on it`,
+        `camera share ${camera.root} is not mounted (${unmountedBecause(camera)}); waiting, nothing is taken from it or deleted on it`,
         'CameraShareDown',
       );
     }

@@ -41,6 +41,11 @@ export async function isMounted(proof: MountProof): Promise<boolean> {
   return proof.assumeMounted === true || isMountPoint(proof.root);
 }
 
+/** Why a root that `isMounted` refused counts as unmounted, in an operator's words. */
+export function unmountedBecause(proof: MountProof): string {
+  return proof.markerFile ? `${proof.markerFile} is missing under ${proof.root}` : `${proof.root} is not a mount point`;
+}
+
 /**
  * For a worker's start: a root with no marker configured must be a mount point now, or the worker would take
  * an unmounted one for the real thing later. Returns the problem, naming the config key, or undefined.

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { isMounted, type MountProof } from './mounts.js';
+import { isMounted, unmountedBecause, type MountProof } from './mounts.js';
 import { SafeRoot } from './safeFs.js';
 import type { ProbeResult } from './storageHealth.js';
 import { formatBytes } from './units.js';
@@ -22,8 +22,7 @@ export interface ProbeTarget extends MountProof {
 
 async function probeOnce(target: ProbeTarget): Promise<{ problem?: string; freeBytes?: number }> {
   if (!(await isMounted(target))) {
-    const why = target.markerFile ? `${target.markerFile} is missing under ${target.root}` : `${target.root} is not a mount point (no archive.markerFile configured)`;
-    return { problem: `not mounted: ${why}` };
+    return { problem: `not mounted: ${unmountedBecause(target)}${target.markerFile ? '' : ' (no archive.markerFile configured)'}` };
   }
   const root = new SafeRoot(target.root);
   const folder = path.join(target.root, PROBE_FOLDER);

@@ -8,7 +8,7 @@ import { CameraShareScanner, type CompleteEntry } from '../src/cameraScan.js';
 import { durationMs, type CameraConfig, type Config } from '../src/config.js';
 import { ingestRequest } from '../src/ingestRequest.js';
 import { logger as rootLogger } from '../src/logger.js';
-import { isMounted } from '../src/mounts.js';
+import { isMounted, unmountedBecause } from '../src/mounts.js';
 import { INGEST_WORKFLOW_TYPE } from '../src/operatorNames.js';
 
 export interface CameraWatcher {
@@ -47,7 +47,7 @@ export async function startCameraWatcher(client: Client, config: Config, camera:
     const mounted = await isMounted(camera);
     if (mounted === shareDown) {
       shareDown = !mounted;
-      if (shareDown) logger.error({ root: camera.root, marker: camera.markerFile }, 'camera share is not mounted (marker missing, or not a mount point): taking nothing from it until it is back');
+      if (shareDown) logger.error({ root: camera.root, why: unmountedBecause(camera) }, 'camera share is not mounted: taking nothing from it until it is back');
       else {
         logger.info({ root: camera.root }, 'camera share is mounted again; scanning it afresh');
         scanner.rescan();
