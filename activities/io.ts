@@ -20,14 +20,8 @@ import {
   type Place,
 } from '../src/copy.js';
 import { confineReal, removeEmptyFolders } from '../src/fsGuards.js';
-import {
-  findBufferFramePath,
-  explainUnreachable,
-  findEnabledBufferHost,
-  findImagesByFramesName,
-  insertBufferFramePath,
-  type Db,
-} from '../src/leginondb.js';
+import { explainUnreachable, insertBufferFramePath, type Db } from '../src/leginondb.js';
+import { lookUpLeginonImage } from '../src/leginonLookup.js';
 import { filesForLog, type Logger } from '../src/logger.js';
 import { isMounted, unmountedBecause } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
@@ -39,7 +33,7 @@ import type { Parts } from '../src/parts.js';
 import { publishPart, type Published } from '../src/publish.js';
 import { SafeRoot, UnsafePathError } from '../src/safeFs.js';
 import { formatBytes } from '../src/units.js';
-import { chooseImage, planDestination } from '../src/routing.js';
+import { activeBufferHost } from '../src/routing.js';
 import { guardActivities } from './guard.js';
 import { currentAttempt, heartbeatProgress, isUnsafe } from './progress.js';
 import { createReferenceActivities } from './references.js';
@@ -71,6 +65,9 @@ export type LeginonLookup =
     }
   | { kind: 'not-found'; detail: string }
   | { kind: 'refused'; detail: string };
+
+/** `unknown`: no Leginon image yet (it may be written any moment), so nothing tells the movie is another server's. */
+export type CameraMovieClaim = { claim: 'ours' | 'unknown' } | { claim: 'not-ours'; detail: string };
 
 /**
  * The parts of a camera entry: a movie file and its sidecar, or every file of a DE frames folder, with their
@@ -147,6 +144,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     throw new UnsafePathError(`${file} lies outside the buffer root ${buffer.root} and the archive root ${archive.root}; refusing to use it`);
   }
 
+  const chooseLeginonImage = (input: { cameraHost: string; framesName: string; lookBackDays: number }) =>
+    lookUpLeginonImage(db, input, config.leginon.destinationHead).catch(explainUnreachable(config.leginondb.url));
+
   return guardActivities({
     ...createReferenceActivities({ config, bufferRoot: bufferHost.root, db, logger }),
     /** Copies every part of a camera movie into staging, each verified; the camera files stay untouched. */
@@ -181,6 +181,21 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       return { parts: await manifests.store(copied), algorithm: HASH_ALGORITHM, attempt: currentAttempt() };
     },
 
+    /**
+     * Whether a complete camera movie is this server's to take, asked before anything is copied: with a
+     * destination head, a movie whose Leginon image routes elsewhere is another server's and stays on the camera
+     * untouched (one log line), as rawtransfer leaves it. Without a head every movie is ours, unasked.
+     */
+    async claimCameraMovie(input: { cameraHost: string; framesName: string; lookBackDays: number }): Promise<CameraMovieClaim> {
+      if (!config.leginon.destinationHead) return { claim: 'ours' };
+      const choice = await chooseLeginonImage(input);
+      if (choice.kind === 'not-ours') {
+        logger.info({ framesName: input.framesName, detail: choice.detail }, "another server's movie: left on the camera untouched");
+        return { claim: 'not-ours', detail: choice.detail };
+      }
+      return { claim: choice.kind === 'chosen' ? 'ours' : 'unknown' };
+    },
+
     /** Never answers "not found" for a database it could not ask: query errors fail the activity and retry. */
     async resolveLeginonName(input: {
       cameraHost: string;
@@ -188,10 +203,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       suffix: string;
       lookBackDays: number;
     }): Promise<LeginonLookup> {
-      const matches = await findImagesByFramesName(db, input.framesName, input.cameraHost, input.lookBackDays).catch(
-        explainUnreachable(config.leginondb.url),
-      );
-      const choice = chooseImage(matches, config.leginon.destinationHead);
+      const choice = await chooseLeginonImage(input);
       const where = `frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`;
       if (choice.kind === 'none') {
         const detail =
@@ -210,10 +222,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       } catch (error) {
         return { kind: 'refused', detail: (error as Error).message };
       }
-      const bufferHostRow = await findEnabledBufferHost(db, image.cameraInstrumentId);
-      const stored = bufferHostRow ? await findBufferFramePath(db, image.session.id, bufferHostRow.id) : undefined;
-      const plan = planDestination(image.session, bufferHostRow, stored);
+      const plan = choice.plan;
       if (plan.kind === 'unroutable') return { kind: 'refused', detail: plan.reason };
+      const bufferHostRow = activeBufferHost(image, choice.rows);
       try {
         // Refuses a filename that could escape the folder, before anything is placed under it.
         leginonMovieFileName(image.filename, input.suffix);
@@ -221,7 +232,10 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         const bufferDir = await confineReal(bufferRoot, plan.bufferDir);
         const archiveDir = await confineReal(config.archive.root, plan.archiveDir);
         if (plan.newBufferFramePath && bufferHostRow) {
-          await insertBufferFramePath(db, image.session.id, bufferHostRow.id, plan.newBufferFramePath);
+          const recorded = await insertBufferFramePath(db, image.session.id, bufferHostRow.id, plan.newBufferFramePath).catch(
+            explainUnreachable(config.leginondb.url),
+          );
+          if (!recorded) logger.debug({ session: image.session.name }, 'this leginondb has no BufferFramePathData table: the buffer frame path is built again each time, as Appion builds it');
         }
         return {
           kind: 'found',

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Config } from '../src/config.js';
 import { copyVerified, type Place } from '../src/copy.js';
-import { findMovieReferences, type Db, type MovieReferences, type ReferenceRow } from '../src/leginondb.js';
+import { findMovieReferences, type Db, type ImageClass, type MovieReferences, type ReferenceRow } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
 import { decodeMrc, encodeMrc, type Image2D } from '../src/mrc.js';
 import { leginonMovieFileName } from '../src/names.js';
@@ -158,11 +158,14 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
 
   return {
     /**
-     * Copies the norm and dark references an acquisition was taken with into `<frame folder>/references/`,
-     * once each, with `_mod` copies turned like the frames, and lists the movie in reference_list.txt. A link
-     * planted in the folder fails the step (the movie parks naming it); anything else only warns.
+     * Copies the norm and dark references an image was taken with into `<frame folder>/references/`, once
+     * each, with `_mod` copies turned like the frames, and lists the movie in reference_list.txt: every movie of
+     * every image class gets its line (with empty reference fields when it has none), as Leginon's copier writes.
+     * A link planted in the folder fails the step (the movie parks naming it); anything else only warns.
      */
     async copyReferences(input: {
+      /** Absent in movies started before every class was listed: those were acquisitions. */
+      imageClass?: ImageClass;
       imageId: number;
       bufferDir: string;
       bufferIsArchive: boolean;
@@ -171,8 +174,8 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
     }): Promise<ReferencesCopied> {
       const warnings: string[] = [];
       try {
-        const references = await findMovieReferences(db, input.imageId);
-        if (!references || (!references.norm && !references.dark && !references.plan)) return { warnings };
+        const references = await findMovieReferences(db, input.imageClass ?? 'AcquisitionImageData', input.imageId);
+        if (!references) return { warnings };
         const root = input.bufferIsArchive ? archive : buffer;
         const { chown: chownEnabled, fileMode, folderMode } = config.ownership;
         const owner = chownEnabled ? input.owner : null;

@@ -7,6 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { IMAGE_CLASSES } from './imageClasses.js';
 import type { CopiedPart, FileFingerprint, PlacedPart, SourceIdentity } from './movie.js';
 import type { Parts } from './parts.js';
 import type { Owner } from './safeFs.js';
@@ -37,9 +38,10 @@ const placed = partsOf(placedPart);
 
 export const ACTIVITY_INPUTS = {
   copyFromCamera: z.strictObject({ cameraHost: text, fileName: text, framesName: text, suffix: text }),
+  claimCameraMovie: z.strictObject({ cameraHost: text, framesName: text, lookBackDays: z.number().positive() }),
   resolveLeginonName: z.strictObject({ cameraHost: text, framesName: text, suffix: text, lookBackDays: z.number().positive() }),
   placeInSession: z.strictObject({ cameraHost: text, parts, bufferDir: text, bufferIsArchive: z.boolean(), filename: text, owner }),
-  copyReferences: z.strictObject({ imageId: z.number().int().positive(), bufferDir: text, bufferIsArchive: z.boolean(), movieName: text, owner }),
+  copyReferences: z.strictObject({ imageClass: z.enum(IMAGE_CLASSES).optional(), imageId: z.number().int().positive(), bufferDir: text, bufferIsArchive: z.boolean(), movieName: text, owner }),
   setAsideUnknownMovie: z.strictObject({ cameraHost: text, parts }),
   freeCamera: z.strictObject({ cameraHost: text, parts, placed }),
   restoreBufferCopy: z.strictObject({ cameraHost: text, parts, placed }),

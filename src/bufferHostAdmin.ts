@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import {
+  bufferHostColumns,
   findCameraInstruments,
   insertBufferHost,
   listBufferHostAssignments,
@@ -23,10 +24,20 @@ interface RowValues {
   appendFullHead: boolean;
 }
 
-export type BufferHostChange =
+export type BufferHostChange = (
   | { kind: 'insert'; cameraInstrumentId: number; cameraName: string; after: RowValues }
   | { kind: 'update'; id: number; cameraName: string; before: RowValues; after: RowValues }
-  | { kind: 'unchanged'; id: number; cameraName: string; values: RowValues };
+  | { kind: 'unchanged'; id: number; cameraName: string; values: RowValues }
+) & {
+  /** Older rows for the same (camera, buffer host): left as they are; only the newest is read by anyone. */
+  olderDuplicates?: number[];
+};
+
+/** What the database's BufferHostData can hold (bufferHostColumns). */
+export interface BufferHostTable {
+  table: boolean;
+  appendFullHead: boolean;
+}
 
 export class BufferHostAdminError extends Error {
   constructor(message: string) {
@@ -49,15 +60,30 @@ export function planBufferHostChange(
   request: BufferHostRequest,
   cameras: { id: number; name: string }[],
   existing: BufferHostAssignment[],
+  table: BufferHostTable = { table: true, appendFullHead: true },
 ): BufferHostChange[] {
   if (cameras.length === 0) {
     throw new BufferHostAdminError(`no InstrumentData row has hostname ${JSON.stringify(request.cameraHost)}`);
+  }
+  if (!table.table) {
+    throw new BufferHostAdminError(
+      'this leginondb has no BufferHostData table yet (Leginon creates it when a buffer host is first set up with its buffer_host_setup.py); the server does not change Leginon\'s schema',
+    );
+  }
+  if (request.kind === 'setup' && request.appendFullHead && !table.appendFullHead) {
+    throw new BufferHostAdminError(
+      "`append full head` cannot be stored in this leginondb: its BufferHostData has no such column (a Leginon older than 2022 made it, and reads every row as without it); set up without --append-full-head",
+    );
   }
   if (request.kind === 'setup' && !path.isAbsolute(request.basePath)) {
     throw new BufferHostAdminError(`base path ${JSON.stringify(request.basePath)} must be absolute`);
   }
   return cameras.map((camera) => {
-    const row = existing.find((r) => r.cameraInstrumentId === camera.id && r.bufferHostname === request.bufferHost);
+    // Newest first, as listBufferHostAssignments returns them: the newest row is the one rawtransfer and Appion read.
+    const [row, ...older] = existing
+      .filter((r) => r.cameraInstrumentId === camera.id && r.bufferHostname === request.bufferHost)
+      .sort((a, b) => b.id - a.id);
+    const olderDuplicates = older.length ? { olderDuplicates: older.map((r) => r.id) } : {};
     if (!row) {
       if (request.kind !== 'setup') {
         throw new BufferHostAdminError(
@@ -81,13 +107,15 @@ export function planBufferHostChange(
           }
         : { ...before, disabled: request.kind === 'disable' };
     const same = after.basePath === before.basePath && after.disabled === before.disabled && after.appendFullHead === before.appendFullHead;
-    return same ? { kind: 'unchanged', id: row.id, cameraName: camera.name, values: before } : { kind: 'update', id: row.id, cameraName: camera.name, before, after };
+    return same
+      ? { kind: 'unchanged', id: row.id, cameraName: camera.name, values: before, ...olderDuplicates }
+      : { kind: 'update', id: row.id, cameraName: camera.name, before, after, ...olderDuplicates };
   });
 }
 
 export async function applyBufferHostChange(db: Db, request: BufferHostRequest): Promise<BufferHostChange[]> {
   const cameras = await findCameraInstruments(db, request.cameraHost);
-  const changes = planBufferHostChange(request, cameras, await listBufferHostAssignments(db, request.cameraHost));
+  const changes = planBufferHostChange(request, cameras, await listBufferHostAssignments(db, request.cameraHost), await bufferHostColumns(db));
   for (const change of changes) {
     if (change.kind === 'insert') {
       await insertBufferHost(db, { cameraInstrumentId: change.cameraInstrumentId, bufferHostname: request.bufferHost, ...change.after });
@@ -102,13 +130,16 @@ const describeValues = (v: RowValues) =>
   `${v.disabled ? 'DISABLED' : 'enabled'}, base path ${v.basePath}${v.appendFullHead ? ', append full head' : ''}`;
 
 export function describeChange(change: BufferHostChange, bufferHost: string): string {
+  const duplicates = change.olderDuplicates
+    ? `; older rows ${change.olderDuplicates.join(', ')} for the same pair are left as they are (only the newest, row ${'id' in change ? change.id : ''}, is read)`
+    : '';
   switch (change.kind) {
     case 'insert':
       return `camera ${change.cameraName} -> ${bufferHost}: added (${describeValues(change.after)})`;
     case 'update':
-      return `camera ${change.cameraName} -> ${bufferHost}: was ${describeValues(change.before)}; now ${describeValues(change.after)}`;
+      return `camera ${change.cameraName} -> ${bufferHost}: was ${describeValues(change.before)}; now ${describeValues(change.after)}${duplicates}`;
     case 'unchanged':
-      return `camera ${change.cameraName} -> ${bufferHost}: unchanged (${describeValues(change.values)})`;
+      return `camera ${change.cameraName} -> ${bufferHost}: unchanged (${describeValues(change.values)})${duplicates}`;
   }
 }
 

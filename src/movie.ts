@@ -60,6 +60,11 @@ export interface MovieSettings {
   freeCameraAfter?: 'copied' | 'archived';
   /** Absent when both engines are "none". */
   preprocess?: PreprocessSettings;
+  /**
+   * Set when a destination head is configured: the movie's Leginon image is asked for before anything is
+   * copied, and another server's movie is left on the camera. Absent in movies started before: they copy first.
+   */
+  claimBeforeCopy?: boolean;
 }
 
 export interface IngestMovieInput {

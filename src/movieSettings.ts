@@ -21,5 +21,6 @@ export function movieSettings(config: Config, camera: CameraConfig): MovieSettin
     archiveMaximumIntervalMs: durationMs(config.archiveRetry.maximumInterval),
     freeCameraAfter: camera.freeAfter,
     preprocess: preprocessSettings(config),
+    ...(config.leginon.destinationHead ? { claimBeforeCopy: true } : {}),
   };
 }

@@ -116,7 +116,8 @@ export const SEARCH_ATTRIBUTES = {
 
 /**
  * A movie's stage, as shown by `status` and the MovieStage search attribute. Ordered as a movie passes them;
- * `parked` is a resting state that needs an operator (or a late Leginon row).
+ * `parked` is a resting state that needs an operator (or a late Leginon row); `left-on-camera` is final: the
+ * movie's Leginon image routes outside this server's destination head, so another server takes it.
  */
 export const MOVIE_STAGES = [
   'copying',
@@ -129,6 +130,7 @@ export const MOVIE_STAGES = [
   'expiring',
   'expired',
   'parked',
+  'left-on-camera',
 ] as const;
 export type MovieStage = (typeof MOVIE_STAGES)[number];
 

@@ -27,35 +27,58 @@ export function isInside(root: string, candidate: string): boolean {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
+/**
+ * Leginon (ddinfo.py) and Appion split an image path on the SUBSTRING `leginon`, not on a path component:
+ * `/data/leginon_data/x` splits too, and Appion recomputes the same folder, so the server must as well to put
+ * frames where Appion looks. Only the last occurrence counts.
+ */
 function splitAtLastLeginon(imagePath: string): { before: string; after: string } | undefined {
-  const parts = imagePath.split('/');
-  const index = parts.lastIndexOf('leginon');
-  if (index < 0) return undefined;
-  return { before: parts.slice(0, index).join('/'), after: parts.slice(index + 1).join('/') };
+  const at = imagePath.lastIndexOf('leginon');
+  return at < 0 ? undefined : { before: imagePath.slice(0, at), after: imagePath.slice(at + 'leginon'.length) };
 }
 
-const withoutLeadingSlash = (p: string) => p.replace(/^\/+/, '');
+/**
+ * A folder built from database text must be an absolute path of plain components: no `..`, no `.`, no empty
+ * component (`//`); one trailing slash is dropped. Returns the refusal, or undefined when the path is plain.
+ */
+function implausibleFolder(folder: string): string | undefined {
+  const trimmed = folder.replace(/\/+$/, '');
+  if (!path.isAbsolute(trimmed)) return `${JSON.stringify(folder)} is not an absolute path`;
+  const odd = trimmed.split('/').slice(1).find((part) => part === '' || part === '.' || part === '..');
+  return odd === undefined ? undefined : `${JSON.stringify(folder)} has ${odd === '' ? 'an empty' : `a "${odd}"`} component`;
+}
+
+export type BuiltFolder = { folder: string } | { refused: string };
+
+const built = (folder: string): BuiltFolder => {
+  const refused = implausibleFolder(folder);
+  return refused ? { refused } : { folder: folder.replace(/\/+$/, '') };
+};
 
 /**
  * A session's frame folder when no buffer host applies: `frame path`, or else `image path` with its last
- * `leginon` component replaced by `frames` (a path that is already a frames path is kept as it is).
+ * `leginon` replaced by `frames` (ddinfo.getRawFrameSessionPathFromSessionPath); an image path without `leginon`
+ * that already is a frames path is kept as it is. Undefined when neither applies.
  */
-export function sessionFramePath(session: { framePath: string | null; imagePath: string | null }): string | undefined {
-  if (session.framePath) return session.framePath;
+export function sessionFramePath(session: { framePath: string | null; imagePath: string | null }): BuiltFolder | undefined {
+  if (session.framePath) return { folder: session.framePath };
   if (!session.imagePath) return undefined;
   const split = splitAtLastLeginon(session.imagePath);
-  if (!split) return session.imagePath.split('/').includes('frames') ? session.imagePath : undefined;
-  return path.join(split.before || '/', 'frames', split.after);
+  if (!split) return session.imagePath.includes('frames') ? built(session.imagePath) : undefined;
+  return built(`${split.before}frames${split.after}`);
 }
 
 /**
- * A session's folder on a buffer host built from BufferHostData's `buffer base path` (ddinfo): the part of
- * `image path` after its last `leginon`; with `append full head`, the part before it as well (the `leginon`
- * component itself is dropped, as Leginon's code does).
+ * A session's folder on a buffer host built from BufferHostData's `buffer base path` as ddinfo builds it: the
+ * part of `image path` after its last `leginon`, less its first character; with `append full head`, the part
+ * before it (less its first character) in front. `/common_data/leginon/22oct25a/rawdata` with append full head
+ * gives `<base>/common_data/22oct25a/rawdata`.
  */
-export function bufferFramePathFromBase(basePath: string, imagePath: string, appendFullHead: boolean): string | undefined {
+export function bufferFramePathFromBase(basePath: string, imagePath: string, appendFullHead: boolean): BuiltFolder | undefined {
   const split = splitAtLastLeginon(imagePath);
   if (!split) return undefined;
-  const head = appendFullHead ? [withoutLeadingSlash(split.before)] : [];
-  return path.join(basePath, ...head, withoutLeadingSlash(split.after));
+  const sessionPart = `${appendFullHead ? split.before.slice(1) : ''}${split.after.slice(1)}`;
+  // Python's os.path.join drops the base when the part is absolute: refused below instead of followed.
+  if (sessionPart.startsWith('/')) return { refused: `the part of image path ${JSON.stringify(imagePath)} after "leginon" is an absolute path` };
+  return built(sessionPart === '' ? basePath : `${basePath.replace(/\/+$/, '')}/${sessionPart}`);
 }

@@ -47,23 +47,44 @@ function quarterTurn(image: Image2D): Image2D {
   return { width: height, height: width, pixels };
 }
 
+type Step = 'flip-rows' | 'flip-columns' | 'quarter-turn';
+
 /**
- * Turns a reference the way Leginon saved the frames: a flip is up-down, except that flip + half turn is a
- * left-right flip; the rotation is then undone with (4 - rotate) counter-clockwise quarter turns.
+ * How Leginon's saved frames were turned: a flip is up-down, except that flip + half turn is a left-right flip;
+ * the rotation is then undone with (4 - rotate) counter-clockwise quarter turns.
  */
-export function orientReference(image: Image2D, orientation: FrameOrientation): Image2D {
+function orientationSteps(orientation: FrameOrientation): Step[] {
   let rotate = ((orientation.rotate % 4) + 4) % 4;
-  let result = image;
+  const steps: Step[] = [];
   if (orientation.flip) {
     if (rotate === 2) {
-      result = flipColumns(result);
+      steps.push('flip-columns');
       rotate = 0;
     } else {
-      result = flipRows(result);
+      steps.push('flip-rows');
     }
   }
-  for (let turn = 0; rotate && turn < 4 - rotate; turn++) result = quarterTurn(result);
-  return result;
+  for (let turn = 0; rotate && turn < 4 - rotate; turn++) steps.push('quarter-turn');
+  return steps;
+}
+
+const IMAGE_STEPS: Record<Step, (image: Image2D) => Image2D> = { 'flip-rows': flipRows, 'flip-columns': flipColumns, 'quarter-turn': quarterTurn };
+
+/** Turns a reference the way Leginon saved the frames (orientationSteps). */
+export function orientReference(image: Image2D, orientation: FrameOrientation): Image2D {
+  return orientationSteps(orientation).reduce((result, step) => IMAGE_STEPS[step](result), image);
+}
+
+/** Where pixel (x, y) of a width x height image lands when turned like orientReference turns the image. */
+export function orientPoint(x: number, y: number, width: number, height: number, orientation: FrameOrientation): [number, number] {
+  let [px, py, w, h] = [x, y, width, height];
+  for (const step of orientationSteps(orientation)) {
+    if (step === 'flip-rows') py = h - 1 - py;
+    else if (step === 'flip-columns') px = w - 1 - px;
+    // quarterTurn: the result's row i, column j is the input's row j, column w-1-i.
+    else [px, py, w, h] = [py, w - 1 - px, h, w];
+  }
+  return [px, py];
 }
 
 /** A dark reference is a sum of `nframes` frames; the list and the `_mod` copy scale it to one (blank: 1). */
@@ -141,11 +162,8 @@ export function defectPlanText(plan: DefectPlan): string {
  * physical pixel of the turned gain reference). A bad row may become a bad column and the other way round.
  */
 export function orientDefectPlan(plan: DefectPlan, width: number, height: number, orientation: FrameOrientation): DefectPlan {
-  // Turn an image whose pixel values are their own indices, then read where each pixel went.
-  const indices = orientReference({ width, height, pixels: Float32Array.from({ length: width * height }, (_, i) => i) }, orientation);
-  const moved = new Map<number, [number, number]>();
-  indices.pixels.forEach((from, to) => moved.set(from, [to % indices.width, Math.floor(to / indices.width)]));
-  const where = (x: number, y: number) => moved.get(y * width + x)!;
+  // Point by point, in time and memory proportional to the defects: a K3's 11520 x 8184 has 94 million pixels.
+  const where = (x: number, y: number) => orientPoint(x, y, width, height, orientation);
   const result: DefectPlan = { badColumns: [], badRows: [], badPixels: [] };
   for (const row of plan.badRows) {
     const [a, b] = [where(0, row), where(Math.min(1, width - 1), row)];

@@ -5,7 +5,7 @@
 import type { Worker } from '@temporalio/worker';
 import { openBufferDb, migrateBufferDb, type BufferDb } from '../src/bufferdb.js';
 import { preprocessingEnabled, type Config } from '../src/config.js';
-import { openLeginonDb, type Db } from '../src/leginondb.js';
+import { findCameraInstruments, openLeginonDb, type Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { missingMountProof } from '../src/mounts.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
@@ -57,6 +57,24 @@ async function requireMountProof(config: Config, uses: { archive: boolean; camer
   if (problems.length) throw new Error(`refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 }
 
+/**
+ * Every camera host must be an InstrumentData hostname, or none of its movies can ever be found (rawtransfer
+ * exits for the same reason). A leginondb that cannot be reached now is not a reason to stay down: lookups wait for it.
+ */
+async function requireCameraInstruments(db: Db, config: Config, cameras: Config['cameras']): Promise<void> {
+  for (const camera of cameras) {
+    const instruments = await findCameraInstruments(db, camera.host).catch((error: Error) => {
+      logger.warn({ err: error, cameraHost: camera.host }, 'leginondb not reachable at start: the camera host is checked by every lookup instead');
+      return undefined;
+    });
+    if (instruments?.length === 0) {
+      throw new Error(
+        `cameras[${config.cameras.indexOf(camera)}].host ${JSON.stringify(camera.host)} is the hostname of no InstrumentData row in leginondb: no movie of that camera could ever be found; use the camera computer's name as Leginon records it`,
+      );
+    }
+  }
+}
+
 export async function startRoles(config: Config, selection: RoleSelection): Promise<RunningRoles> {
   const has = (role: Role) => selection.roles.includes(role);
   const bufferHosts = pick(config.bufferHosts, selection.bufferHosts, 'buffer host');
@@ -86,6 +104,10 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
     await migrateBufferDb(bufferDb);
   }
   if (has('workflows')) workers.push(await createWorkflowWorker(connection, config));
+  if (has('io')) {
+    db ??= openLeginonDb(config.leginondb.url);
+    await requireCameraInstruments(db, config, cameras);
+  }
   for (const bufferHost of bufferHosts) {
     if (has('io')) {
       db ??= openLeginonDb(config.leginondb.url);

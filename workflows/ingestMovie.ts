@@ -11,6 +11,7 @@ import {
   defineSignal,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   type RetryPolicy,
   setHandler,
@@ -27,6 +28,8 @@ import { conflictedPaths, mainPart, manifestsOf, partCount, totalBytes, type Par
 import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
+import type { ImageClass } from '../src/imageClasses.js';
+import { PATCHES } from './patches.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
   archiveTaskQueue,
@@ -142,6 +145,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     }
   }
 
+  // No history recorded before this step has the setting, so those replay unchanged without a patch marker.
+  const claimWaitedMs = settings.claimBeforeCopy ? await claimCameraMovie() : 0;
+  if (claimWaitedMs === undefined) return status;
   enter('copying');
   const copied = await parkOnRefusal(() =>
     io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
@@ -156,7 +162,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   status.parts = Array.isArray(copied.parts) ? copied.parts.map((p) => ({ targetSuffix: p.targetSuffix, ...p.fingerprint })) : undefined;
   status.buffer = { path: main.stagedPath };
 
-  const found = await resolveLeginonName();
+  const found = await resolveLeginonName(claimWaitedMs);
   status.leginon = { session: found.session, imageClass: found.imageClass, imageId: found.imageId, filename: found.filename };
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.leginonSession, value: found.session }]);
 
@@ -175,9 +181,12 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   status.buffer = { path: mainPath(placed.parts) };
   warnOfConflicts(placed.parts, 'a different file already had this name; stored as');
 
-  if (found.imageClass === 'AcquisitionImageData') {
+  // Every class's movie gets its references line, as Leginon's copier writes; movies started before listed acquisitions only.
+  const listsEveryClass = found.imageClass !== 'AcquisitionImageData' && patched(PATCHES.referencesForEveryClass);
+  if (found.imageClass === 'AcquisitionImageData' || listsEveryClass) {
     const references = await parkOnRefusal(() =>
       io.copyReferences({
+        ...(listsEveryClass ? { imageClass: found.imageClass as ImageClass } : {}),
         imageId: found.imageId,
         bufferDir: found.bufferDir,
         bufferIsArchive: found.bufferIsArchive,
@@ -187,8 +196,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     );
     status.references = { norm: references.norm, dark: references.dark, defectPlan: references.defectPlan };
     status.warnings.push(...references.warnings);
-    void preprocessLoop();
   }
+  if (found.imageClass === 'AcquisitionImageData') void preprocessLoop();
 
   // Parts set aside for want of a Leginon row are freed (or restored) from where they were put.
   const cameraParts: Parts<CopiedPart> =
@@ -308,9 +317,31 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     if (summary.ctf?.resolution) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.ctfResolution, value: summary.ctf.resolution }]);
   }
 
-  async function resolveLeginonName(): Promise<Extract<LeginonLookup, { kind: 'found' }>> {
-    enter('resolving');
+  /**
+   * Asks, before anything is copied, whether the movie is this server's (src/routing.ts, destination head): waits
+   * while Leginon has no image for it yet, up to the grace it would wait anyway. Returns how long it waited, or
+   * undefined when the movie is another server's, which ends this workflow with the camera file untouched.
+   */
+  async function claimCameraMovie(): Promise<number | undefined> {
     let waitedMs = 0;
+    for (;;) {
+      const claim = await io.claimCameraMovie({ cameraHost: input.cameraHost, framesName: input.framesName, lookBackDays: settings.lookBackDays });
+      if (claim.claim === 'ours') return waitedMs;
+      if (claim.claim === 'not-ours') {
+        enter('left-on-camera', `${claim.detail}: another server's movie, left on the camera untouched`);
+        return undefined;
+      }
+      if (waitedMs >= settings.leginonGraceMs) return waitedMs;
+      if (status.stage !== 'resolving') enter('resolving', 'no Leginon image yet to tell whether this movie is ours (destination head); nothing is copied until one does');
+      status.lookups++;
+      await sleep(settings.leginonLookupIntervalMs);
+      waitedMs += settings.leginonLookupIntervalMs;
+    }
+  }
+
+  async function resolveLeginonName(waitedBeforeCopy: number): Promise<Extract<LeginonLookup, { kind: 'found' }>> {
+    enter('resolving');
+    let waitedMs = waitedBeforeCopy;
     for (;;) {
       const lookup = await io.resolveLeginonName({
         cameraHost: input.cameraHost,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseConfig, type Config } from '../config.js';
 import { openLeginonDb, type Db } from '../leginondb.js';
 import { createDatabase } from '../mariadb.js';
+import type { LeginonEra } from './leginonSchema.js';
 import { createLeginonTables, nextSessionName, SimulatedMicroscope } from './microscope.js';
 
 export interface FacilityOptions {
@@ -23,6 +24,8 @@ export interface FacilityOptions {
   sessionName?: string;
   /** CUDA ids of the buffer host's GPUs. */
   gpus?: number[];
+  /** The leginondb shape (default current; `pre-2022` as a 2017-2021 database has it). */
+  leginonEra?: LeginonEra;
   /** Config sections to override (durations for tests, temporal address). */
   overrides?: Record<string, unknown>;
 }
@@ -73,7 +76,7 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
 
   const db = openLeginonDb(options.leginondbUrl);
-  await createLeginonTables(db);
+  await createLeginonTables(db, options.leginonEra);
   const sessionName = options.sessionName ?? (await nextSessionName(db));
   // Leginon's layout: images under .../leginon/<user>/<session>/rawdata, frames under .../frames/...
   const imagePath = path.join(dirs.archive, 'leginon', 'demo', sessionName, 'rawdata');
@@ -83,6 +86,7 @@ export async function prepareSimulatedFacility(options: FacilityOptions): Promis
     cameraRoot: dirs.camera,
     session: { name: sessionName, imagePath },
     bufferHost: { hostname: bufferHost, basePath: bufferBasePath },
+    era: options.leginonEra,
   });
   return {
     config,

@@ -10,7 +10,7 @@ import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js
 import { encodeMrc, encodeMrcStack } from '../mrc.js';
 import { makeDriftMovie } from './driftMovie.js';
 import { encodeTiffStack } from './tiff.js';
-import { LEGINON_TABLES } from './leginonSchema.js';
+import { leginonTables, tableName, type LeginonEra } from './leginonSchema.js';
 
 export interface SimulatedSession {
   name: string;
@@ -26,6 +26,8 @@ export interface MicroscopeOptions {
   session: SimulatedSession;
   /** An enabled BufferHostData row for the camera; omit to simulate "no buffer host". */
   bufferHost?: { hostname: string; basePath: string };
+  /** The leginondb shape to create (default current). */
+  era?: LeginonEra;
 }
 
 export interface AcquireOptions {
@@ -80,10 +82,10 @@ export const SIMULATED_OPTICS = {
  * Creates the tables, and adds columns a table made by an older version lacks, the way sinedon adds a column
  * the first time it stores a value for it (the demo's database lives on between runs).
  */
-export async function createLeginonTables(db: Db): Promise<void> {
-  for (const statement of LEGINON_TABLES) {
+export async function createLeginonTables(db: Db, era: LeginonEra = 'current'): Promise<void> {
+  for (const statement of leginonTables(era)) {
     await db.query(statement);
-    const table = /CREATE TABLE IF NOT EXISTS `([^`]+)`/.exec(statement)![1]!;
+    const table = tableName(statement);
     const [existing] = await db.query<RowDataPacket[]>(
       'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
       [table],
@@ -137,7 +139,7 @@ export class SimulatedMicroscope {
 
   /** Registers the camera (once per host name, as in a real leginondb), a new session, and the buffer host. */
   static async setUp(db: Db, options: MicroscopeOptions): Promise<SimulatedMicroscope> {
-    await createLeginonTables(db);
+    await createLeginonTables(db, options.era);
     const cameraInstrumentId =
       (await findCameraInstruments(db, options.cameraHost))[0]?.id ??
       (
@@ -163,6 +165,16 @@ export class SimulatedMicroscope {
       });
     }
     return new SimulatedMicroscope(db, options, cameraInstrumentId, session.insertId, optics);
+  }
+
+  /** Another session on the same camera (a second user's, or one with odd paths), sharing the camera share. */
+  async inSession(session: SimulatedSession): Promise<SimulatedMicroscope> {
+    const [row] = await this.db.query<ResultSetHeader>(
+      'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
+      [session.name, session.imagePath, session.framePath ?? '', 'simulated session'],
+    );
+    const optics = await SimulatedMicroscope.recordOptics(this.db, row.insertId, this.cameraInstrumentId);
+    return new SimulatedMicroscope(this.db, { ...this.options, session }, this.cameraInstrumentId, row.insertId, optics);
   }
 
   /** The TEM (with its Cs), the exposure preset (with its dose) and the pixel-size calibration of the session. */
@@ -264,14 +276,15 @@ export class SimulatedMicroscope {
       imageClass = 'AcquisitionImageData',
       alignFrames = false,
       frames = 40,
-    }: { imageClass?: ImageClass; alignFrames?: boolean; frames?: number } = {},
+      saveFrames = true,
+    }: { imageClass?: ImageClass; alignFrames?: boolean; frames?: number; saveFrames?: boolean } = {},
   ): Promise<void> {
     const references = imageClass === 'AcquisitionImageData' ? this.references : undefined;
     const o = SIMULATED_OPTICS;
     const [camera] = await this.db.query<ResultSetHeader>(
-      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`, `SUBD|dimension|x`, `SUBD|dimension|y`, `SUBD|binning|x`, `SUBD|binning|y`, `exposure time`, `frame time`) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO `CameraEMData` (`REF|SessionData|session`, `REF|InstrumentData|ccdcamera`, `frames name`, `save frames`, `align frames`, `nframes`, `frame flip`, `frame rotate`, `SUBD|dimension|x`, `SUBD|dimension|y`, `SUBD|binning|x`, `SUBD|binning|y`, `exposure time`, `frame time`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [
-        this.sessionId, this.cameraInstrumentId, framesName, alignFrames ? 1 : 0, frames, references?.flip ? 1 : 0, references?.rotate ?? 0,
+        this.sessionId, this.cameraInstrumentId, framesName, saveFrames ? 1 : 0, alignFrames ? 1 : 0, frames, references?.flip ? 1 : 0, references?.rotate ?? 0,
         this.imageSize.width, this.imageSize.height, o.binning, o.binning, o.exposureTimeMs, o.exposureTimeMs / frames,
       ],
     );

@@ -9,6 +9,7 @@ import { after, before } from 'node:test';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import mysql from 'mysql2/promise';
 import { createDatabase, ensureMariaDb, serverUrl } from '../../src/mariadb.js';
+import type { LeginonEra } from '../../src/simulator/leginonSchema.js';
 import type { MovieStatus } from '../../src/movie.js';
 import { QUERIES, type MovieStage } from '../../src/operatorNames.js';
 import { prepareSimulatedFacility, type SimulatedFacility } from '../../src/simulator/facility.js';
@@ -54,13 +55,15 @@ export async function startTemporalForTest(dir: string, port?: number): Promise<
 
 export interface HarnessOptions {
   gpus?: number[];
+  /** The simulated leginondb's shape (default current). */
+  leginonEra?: LeginonEra;
   /** A MariaDB server other than the shared one (a chaos scenario's own, which it stops and starts). */
   mariadbUrl?: string;
   /** For that server's files. */
   dir?: string;
 }
 
-export async function createHarness(name: string, overrides: Record<string, unknown> = {}, { gpus, mariadbUrl = TEST_MARIADB, dir = makeHarnessDir(name) }: HarnessOptions = {}): Promise<Harness> {
+export async function createHarness(name: string, overrides: Record<string, unknown> = {}, { gpus, leginonEra, mariadbUrl = TEST_MARIADB, dir = makeHarnessDir(name) }: HarnessOptions = {}): Promise<Harness> {
   await ensureMariaDb(mariadbUrl);
   const temporal = await startTemporalForTest(dir);
   const dbName = `cryo_buffer_test_${name.replace(/\W/g, '_')}_${process.pid}`;
@@ -74,6 +77,7 @@ export async function createHarness(name: string, overrides: Record<string, unkn
     freshDatabase: true,
     sessionName: '25nov25a',
     gpus,
+    leginonEra,
     overrides: {
       ...FAST_SETTINGS,
       temporal: { address: temporal.address },
@@ -148,11 +152,14 @@ export async function waitForStage(handle: WorkflowHandle, stages: MovieStage[],
  * own `after` would run once the server and its client are gone, and a call still in flight then would throw
  * from a gRPC retry timer, outside any test.
  */
-export function useHarness(name: string, options: { roles?: readonly Role[]; overrides?: Record<string, unknown>; gpus?: number[] } = {}) {
+export function useHarness(
+  name: string,
+  options: { roles?: readonly Role[]; overrides?: Record<string, unknown>; gpus?: number[]; leginonEra?: LeginonEra } = {},
+) {
   const stops: (() => unknown)[] = [];
   const env = { beforeStop: (stop: () => unknown) => void stops.unshift(stop) } as { h: Harness; roles?: RunningRoles; beforeStop(stop: () => unknown): void };
   before(async () => {
-    env.h = await createHarness(name, options.overrides, { gpus: options.gpus });
+    env.h = await createHarness(name, options.overrides, { gpus: options.gpus, leginonEra: options.leginonEra });
     if (options.roles) env.roles = await startRoles(env.h.config, { roles: options.roles });
   });
   after(async () => {

@@ -24,6 +24,26 @@ describe('bufferctl buffer-host, against leginondb in MariaDB', () => {
     assert.match(shown.stdout, /sim-k3 \(camera SimK3, id \d+\) -> buffer1: enabled/);
   });
 
+  it('edits the newest of duplicate rows (the one everything reads) and says older ones exist', async () => {
+    const [[row]] = (await env.h.db.query('SELECT * FROM `BufferHostData` ORDER BY `DEF_id` DESC LIMIT 1')) as unknown as [Record<string, unknown>[]];
+    await env.h.db.query('INSERT INTO `BufferHostData` (`REF|InstrumentData|ccdcamera`, `buffer hostname`, `buffer base path`, `disabled`) VALUES (?, ?, ?, 0)', [
+      row!['REF|InstrumentData|ccdcamera'],
+      row!['buffer hostname'],
+      row!['buffer base path'],
+    ]);
+    try {
+      const off = await bufferctl('disable', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1');
+      assert.equal(off.exitCode, 0, off.stderr);
+      assert.match(off.stdout, new RegExp(`older rows ${row!.DEF_id} for the same pair are left as they are`));
+      const [newest, older] = await listBufferHostAssignments(env.h.db, 'sim-k3');
+      assert.equal(newest!.disabled, true);
+      assert.equal(older!.id, row!.DEF_id);
+      assert.equal(older!.disabled, false, 'the older duplicate is left as it is');
+    } finally {
+      await env.h.db.query('DELETE FROM `BufferHostData` WHERE `DEF_id` > ?', [row!.DEF_id]);
+    }
+  });
+
   it('setup with a new base path adds the setting, and refuses bad input with a clear message', async () => {
     const moved = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', '/bufferdata/new', '--append-full-head');
     assert.match(moved.stdout, /now enabled, base path \/bufferdata\/new, append full head/);
@@ -33,5 +53,24 @@ describe('bufferctl buffer-host, against leginondb in MariaDB', () => {
     const relative = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', 'frames');
     assert.equal(relative.exitCode, 2);
     assert.match(relative.stderr, /must be absolute/);
+  });
+});
+
+describe('bufferctl buffer-host on a leginondb older than 2022', () => {
+  const env = useHarness('bufferhost2017', { leginonEra: 'pre-2022' });
+  const bufferctl = (...args: string[]) =>
+    execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'buffer-host', ...args], { reject: false });
+
+  it('sets up and disables the pair with the columns the table has, and says `append full head` cannot be stored', async () => {
+    const moved = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', '/bufferdata/moved');
+    assert.equal(moved.exitCode, 0, moved.stderr);
+    assert.match(moved.stdout, /now enabled, base path \/bufferdata\/moved/);
+    assert.match(moved.stdout, /`append full head` cannot be stored in this leginondb/);
+    const full = await bufferctl('setup', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1', '--base-path', '/bufferdata/moved', '--append-full-head');
+    assert.equal(full.exitCode, 2);
+    assert.match(full.stderr, /`append full head` cannot be stored in this leginondb: its BufferHostData has no such column/);
+    const off = await bufferctl('disable', '--camera-host', 'sim-k3', '--buffer-host', 'buffer1');
+    assert.equal(off.exitCode, 0, off.stderr);
+    assert.equal((await listBufferHostAssignments(env.h.db, 'sim-k3'))[0]?.disabled, true);
   });
 });

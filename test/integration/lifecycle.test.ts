@@ -5,44 +5,56 @@ import { describe, it } from 'node:test';
 import { fingerprintFile } from '../../src/copy.js';
 import { movieWorkflowId, SEARCH_ATTRIBUTES } from '../../src/operatorNames.js';
 import { ROLES } from '../../workers/roles.js';
-import { useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
+import { useHarness, waitForStage, waitUntil, type Harness } from '../helpers/harness.js';
+
+/** The whole pipeline on one movie, asserted stage by stage (run on a current and on a pre-2022 leginondb). */
+async function takesAMovieThroughEveryStage(env: { h: Harness }) {
+  const movie = await env.h.microscope.acquire({ bytes: 5 * 1024 * 1024 + 123, writeMs: 1500 });
+  const sourceFingerprint = await fingerprintFile(movie.cameraFile);
+  const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+  const archived = await waitForStage(handle, ['archived', 'expiring', 'expired'], 60_000);
+
+  const bufferFile = path.join(env.h.sessionDirs.buffer, `${movie.imageFilename}.frames.tif`);
+  const archiveFile = path.join(env.h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
+  assert.equal(archived.buffer?.path, bufferFile);
+  assert.equal(archived.archive?.path, archiveFile);
+  assert.equal(archived.fingerprint?.hash, sourceFingerprint.hash);
+  assert.equal(archived.fingerprint?.bytes, 5 * 1024 * 1024 + 123);
+  assert.equal(archived.leginon?.session, '25nov25a');
+  assert.equal(archived.leginon?.filename, movie.imageFilename);
+  assert.equal(existsSync(movie.cameraFile), false, 'camera file is deleted once the copy is verified');
+  assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint);
+  // A movie without references still gets its line, as Leginon's copier writes it (empty reference fields).
+  const referenceList = readFileSync(path.join(env.h.sessionDirs.buffer, 'references', 'reference_list.txt'), 'utf8');
+  assert.ok(referenceList.split('\n').includes(`${movie.imageFilename}.frames.tif\tF\t0\t1\t\t`), referenceList);
+  const transferLog = readFileSync(path.join(path.dirname(archiveFile), 'transfer.log'), 'utf8');
+  assert.match(transferLog, new RegExp(`archived and verified\t${movie.imageFilename}\.frames\.tif\t${5 * 1024 * 1024 + 123} B\txxh3-64 ${sourceFingerprint.hash}`));
+
+  const expired = await waitForStage(handle, ['expired'], 30_000);
+  assert.equal(existsSync(bufferFile), false, 'buffer copy removed after expiry');
+  assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint, 'archive copy untouched');
+  assert.deepEqual(Object.keys(expired.stageTimes), ['copying', 'resolving', 'placing', 'freeing-camera', 'archiving', 'archived', 'expiring', 'expired']);
+  assert.ok(readdirSync(path.join(env.h.dirs.buffer, '.incoming', 'sim-k3')).length === 0, 'no staging leftovers');
+
+  const history = await handle.fetchHistory();
+  const activities = (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter(Boolean);
+  assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'copyReferences', 'freeCamera', 'activeHolds', 'archiveMovie', 'expireBufferCopy']);
+  const description = await handle.describe();
+  assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage), 'expired');
+}
+
+describe('ingestMovie, end to end on a pre-2022 leginondb (no uid/gid, no append full head, no BufferFramePathData)', () => {
+  const env = useHarness('lifecycle2017', { roles: ROLES, leginonEra: 'pre-2022' });
+
+  it('takes a movie through every stage', () => takesAMovieThroughEveryStage(env));
+});
 
 describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
   const env = useHarness('lifecycle', { roles: ROLES });
 
-  it('takes a movie through every stage: verified copy, Leginon name, archive, camera freed, expiry', async () => {
-    const movie = await env.h.microscope.acquire({ bytes: 5 * 1024 * 1024 + 123, writeMs: 1500 });
-    const sourceFingerprint = await fingerprintFile(movie.cameraFile);
-    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
-    const archived = await waitForStage(handle, ['archived', 'expiring', 'expired'], 60_000);
-
-    const bufferFile = path.join(env.h.sessionDirs.buffer, `${movie.imageFilename}.frames.tif`);
-    const archiveFile = path.join(env.h.sessionDirs.archive, `${movie.imageFilename}.frames.tif`);
-    assert.equal(archived.buffer?.path, bufferFile);
-    assert.equal(archived.archive?.path, archiveFile);
-    assert.equal(archived.fingerprint?.hash, sourceFingerprint.hash);
-    assert.equal(archived.fingerprint?.bytes, 5 * 1024 * 1024 + 123);
-    assert.equal(archived.leginon?.session, '25nov25a');
-    assert.equal(archived.leginon?.filename, movie.imageFilename);
-    assert.equal(existsSync(movie.cameraFile), false, 'camera file is deleted once the copy is verified');
-    assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint);
-    const transferLog = readFileSync(path.join(path.dirname(archiveFile), 'transfer.log'), 'utf8');
-    assert.match(transferLog, new RegExp(`archived and verified\t${movie.imageFilename}\.frames\.tif\t${5 * 1024 * 1024 + 123} B\txxh3-64 ${sourceFingerprint.hash}`));
-
-    const expired = await waitForStage(handle, ['expired'], 30_000);
-    assert.equal(existsSync(bufferFile), false, 'buffer copy removed after expiry');
-    assert.deepEqual(await fingerprintFile(archiveFile), sourceFingerprint, 'archive copy untouched');
-    assert.deepEqual(Object.keys(expired.stageTimes), ['copying', 'resolving', 'placing', 'freeing-camera', 'archiving', 'archived', 'expiring', 'expired']);
-    assert.ok(readdirSync(path.join(env.h.dirs.buffer, '.incoming', 'sim-k3')).length === 0, 'no staging leftovers');
-
-    const history = await handle.fetchHistory();
-    const activities = (history.events ?? [])
-      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
-      .filter(Boolean);
-    assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'copyReferences', 'freeCamera', 'activeHolds', 'archiveMovie', 'expireBufferCopy']);
-    const description = await handle.describe();
-    assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage), 'expired');
-  });
+  it('takes a movie through every stage: verified copy, Leginon name, archive, camera freed, expiry', () => takesAMovieThroughEveryStage(env));
 
   it('with no enabled buffer host, places the movie straight in its frame path and never expires it', async () => {
     await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 1');

@@ -20,6 +20,9 @@ describe('bufferctl reconcile', () => {
     const lostStatus = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', lost.framesName)), ['archived']);
     rmSync(lostStatus.archive!.path);
     await env.h.microscope.recordImage('20251125_99999901', '25nov25a_never_seen');
+    // Images without dose fractionation have no movie: a K3 records `dummy`, others repeat the previous name.
+    await env.h.microscope.recordImage('dummy', '25nov25a_00001gr', { saveFrames: false });
+    await env.h.microscope.recordImage(kept.framesName, '25nov25a_00001gr_00002sq', { saveFrames: false });
     const stray = path.join(path.dirname(keptStatus.buffer!.path), 'stray_image.frames.tif');
     writeFileSync(stray, 'not from this session');
 

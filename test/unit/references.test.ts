@@ -6,6 +6,7 @@ import {
   defectPlanFileName,
   defectPlanText,
   orientDefectPlan,
+  orientPoint,
   orientReference,
   parseDefectPlan,
   referenceFileName,
@@ -81,5 +82,31 @@ describe('defect plans', () => {
     assert.deepEqual(orientDefectPlan(plan, 3, 2, { flip: true, rotate: 0 }), { badColumns: [0], badRows: [0], badPixels: [[2, 1]] });
     // rotate 1 is undone by rot90 x3: (x, y) -> (H-1-y, x) with H = 2; row 1 -> column 0; column 0 -> row 0.
     assert.deepEqual(orientDefectPlan(plan, 3, 2, { flip: false, rotate: 1 }), { badColumns: [0], badRows: [0], badPixels: [[1, 2]] });
+  });
+
+  it('moves every pixel where orientReference moves it, for every flip and rotation', () => {
+    const [width, height] = [5, 3];
+    const image = { width, height, pixels: Float32Array.from({ length: width * height }, (_, i) => i) };
+    for (const flip of [false, true]) {
+      for (const rotate of [0, 1, 2, 3]) {
+        const turned = orientReference(image, { flip, rotate });
+        for (let i = 0; i < width * height; i++) {
+          const [x, y] = orientPoint(i % width, Math.floor(i / width), width, height, { flip, rotate });
+          assert.equal(turned.pixels[y * turned.width + x], i, `flip ${flip} rotate ${rotate} pixel ${i}`);
+        }
+      }
+    }
+  });
+
+  it("turns plans at real camera sizes in time proportional to the defects (K3, K3 super-resolution, Falcon, DE)", () => {
+    for (const [width, height] of [[5760, 4092], [11520, 8184], [4096, 4096], [8192, 8192]] as const) {
+      const plan = { badColumns: [0, width - 1], badRows: [17, height - 1], badPixels: [[width - 1, height - 1]] as [number, number][] };
+      const started = process.hrtime.bigint();
+      const turned = orientDefectPlan(plan, width, height, { flip: true, rotate: 1 });
+      assert.ok(process.hrtime.bigint() - started < 1_000_000_000n, `${width} x ${height} took over a second: it walks the pixels`);
+      // rotate 1 undone by three quarter turns after the up-down flip: the frames are height x width.
+      for (const [x, y] of turned.badPixels) assert.ok(x < height && y < width, `${width} x ${height}: (${x}, ${y}) inside the turned frames`);
+      assert.equal(turned.badColumns.length + turned.badRows.length, 4);
+    }
   });
 });

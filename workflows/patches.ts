@@ -1,0 +1,9 @@
+/**
+ * Markers of changes to a workflow's command order (Temporal's `patched()`): a history recorded before a change
+ * replays the old order, a new run records the marker and takes the new one. A marker is removed only once no
+ * open workflow can have a history without it (movies live for weeks: check before deleting one).
+ */
+export const PATCHES = {
+  /** ingestMovie runs copyReferences for dark, bright and norm movies too, not only acquisitions. */
+  referencesForEveryClass: 'references-for-every-class',
+} as const;
