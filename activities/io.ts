@@ -20,12 +20,13 @@ import {
   type Place,
 } from '../src/copy.js';
 import { confineReal, removeEmptyFolders } from '../src/fsGuards.js';
-import { explainUnreachable, insertBufferFramePath, type Db } from '../src/leginondb.js';
+import { explainUnreachable, insertBufferFramePath, recordDdInfo, type Db, type ImageClass } from '../src/leginondb.js';
+import { DE_INFO_MAX_BYTES, parseDeInfo } from '../src/ddinfo.js';
 import { lookUpLeginonImage } from '../src/leginonLookup.js';
 import { filesForLog, type Logger } from '../src/logger.js';
 import { isMounted, unmountedBecause } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
-import { isDeFolderFile, leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
+import { DE_INFO_FILE, isDeFolderFile, leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
 import { confineTo } from '../src/paths.js';
 import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { PartManifests } from '../src/partManifests.js';
@@ -63,11 +64,12 @@ export type LeginonLookup =
       bufferIsArchive: boolean;
       owner: Owner | null;
     }
-  | { kind: 'not-found'; detail: string }
+  /** noImageAt: see LeginonImageChoice; handed back as noImageSince, the next lookup reads only newer rows. */
+  | { kind: 'not-found'; detail: string; noImageAt?: string }
   | { kind: 'refused'; detail: string };
 
 /** `unknown`: no Leginon image yet (it may be written any moment), so nothing tells the movie is another server's. */
-export type CameraMovieClaim = { claim: 'ours' | 'unknown' } | { claim: 'not-ours'; detail: string };
+export type CameraMovieClaim = { claim: 'ours' } | { claim: 'unknown'; noImageAt?: string } | { claim: 'not-ours'; detail: string };
 
 /**
  * The parts of a camera entry: a movie file and its sidecar, or every file of a DE frames folder, with their
@@ -144,7 +146,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     throw new UnsafePathError(`${file} lies outside the buffer root ${buffer.root} and the archive root ${archive.root}; refusing to use it`);
   }
 
-  const chooseLeginonImage = (input: { cameraHost: string; framesName: string; lookBackDays: number }) =>
+  const chooseLeginonImage = (input: { cameraHost: string; framesName: string; lookBackDays: number; noImageSince?: string }) =>
     lookUpLeginonImage(db, input, config.leginon.destinationHead).catch(explainUnreachable(config.leginondb.url));
 
   return guardActivities({
@@ -186,14 +188,14 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * destination head, a movie whose Leginon image routes elsewhere is another server's and stays on the camera
      * untouched (one log line), as rawtransfer leaves it. Without a head every movie is ours, unasked.
      */
-    async claimCameraMovie(input: { cameraHost: string; framesName: string; lookBackDays: number }): Promise<CameraMovieClaim> {
+    async claimCameraMovie(input: { cameraHost: string; framesName: string; lookBackDays: number; noImageSince?: string }): Promise<CameraMovieClaim> {
       if (!config.leginon.destinationHead) return { claim: 'ours' };
       const choice = await chooseLeginonImage(input);
       if (choice.kind === 'not-ours') {
         logger.info({ framesName: input.framesName, detail: choice.detail }, "another server's movie: left on the camera untouched");
         return { claim: 'not-ours', detail: choice.detail };
       }
-      return { claim: choice.kind === 'chosen' ? 'ours' : 'unknown' };
+      return choice.kind === 'chosen' ? { claim: 'ours' } : { claim: 'unknown', ...(choice.noImageAt ? { noImageAt: choice.noImageAt } : {}) };
     },
 
     /** Never answers "not found" for a database it could not ask: query errors fail the activity and retry. */
@@ -202,6 +204,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       framesName: string;
       suffix: string;
       lookBackDays: number;
+      noImageSince?: string;
     }): Promise<LeginonLookup> {
       const choice = await chooseLeginonImage(input);
       const where = `frames name ${JSON.stringify(input.framesName)} on camera host ${input.cameraHost} in the last ${input.lookBackDays} days`;
@@ -210,7 +213,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           choice.reason === 'no-image'
             ? `no Leginon image has ${where}`
             : `all ${choice.count} Leginon images with ${where} are aligned re-saves`;
-        return { kind: 'not-found', detail };
+        return { kind: 'not-found', detail, ...(choice.noImageAt ? { noImageAt: choice.noImageAt } : {}) };
       }
       if (choice.kind === 'not-ours') {
         return { kind: 'refused', detail: `${choice.detail} (${where}): another server's movie, left on the camera` };
@@ -298,6 +301,26 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       );
       logger.info({ parts: filesForLog(placed.map((p) => p.path)) }, 'placed in session folder');
       return { parts: await manifests.store(placed), attempt: currentAttempt() };
+    },
+
+    /**
+     * Records a placed DE folder's info.txt in leginondb's DDinfo tables, as rawtransfer does after its transfer.
+     * Lines it cannot store are skipped and reported; a folder without info.txt records nothing.
+     */
+    async recordDeInfo(input: { imageClass: ImageClass; imageId: number; parts: Parts<PlacedPart>; bufferIsArchive: boolean }) {
+      const parts = await manifests.load(input.parts);
+      const info = parts.find((part) => path.basename(part.path) === DE_INFO_FILE);
+      if (!info) return { recorded: 0, warnings: [] };
+      const root = input.bufferIsArchive ? archive : buffer;
+      const file = confineTo(root.root, info.path);
+      const bytes = (await root.entry(file))?.size ?? 0;
+      if (bytes > DE_INFO_MAX_BYTES) return { recorded: 0, warnings: [`${file} holds ${formatBytes(bytes)}: no DE description is that long; not recorded in leginondb`] };
+      const parsed = parseDeInfo(await root.readText(file));
+      const outcome = await recordDdInfo(db, input.imageClass, input.imageId, parsed.entries).catch(explainUnreachable(config.leginondb.url));
+      const warnings = parsed.skipped.map((line) => `${file} ${line}: not recorded in leginondb`);
+      if (!outcome.recorded) warnings.push(`${file} not recorded: this leginondb has no DDinfo tables (or no camera record for the image)`);
+      logger.info({ file, entries: parsed.entries.length, cameraId: outcome.cameraId }, 'DE info recorded in leginondb');
+      return { recorded: outcome.recorded ? parsed.entries.length : 0, warnings };
     },
 
     /**

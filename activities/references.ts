@@ -218,10 +218,14 @@ export async function syncReferencesToArchive(bufferFolder: Place, archiveFolder
   const source = path.join(bufferFolder.path, REFERENCES_FOLDER);
   if (!(await bufferFolder.root.folderExists(source))) return [];
   const target = path.join(archiveFolder.path, REFERENCES_FOLDER);
-  const archive = archiveFolder.root;
+  // A session's movies are archived several at a time: their syncs of the one folder take turns.
+  return oneAtATime(`archive:${target}`, () => syncFolder(bufferFolder.root, source, archiveFolder.root, target));
+}
+
+async function syncFolder(buffer: SafeRoot, source: string, archive: SafeRoot, target: string): Promise<string[]> {
   await archive.ensureFolder(target);
   const warnings: string[] = [];
-  for (const entry of (await bufferFolder.root.listWithStats(source)).filter((e) => !e.name.startsWith('.'))) {
+  for (const entry of (await buffer.listWithStats(source)).filter((e) => !e.name.startsWith('.'))) {
     const from = path.join(source, entry.name);
     const to = path.join(target, entry.name);
     if (!entry.stats.isFile()) {
@@ -230,7 +234,7 @@ export async function syncReferencesToArchive(bufferFolder: Place, archiveFolder
     }
     if (entry.name === REFERENCE_LIST || entry.name === FAILED_REFERENCES) {
       const [newer, older] = await Promise.all([
-        bufferFolder.root.readText(from),
+        buffer.readText(from),
         archive.readText(to).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
           return '';
@@ -244,7 +248,7 @@ export async function syncReferencesToArchive(bufferFolder: Place, archiveFolder
       await archive.replaceFile(to, newer);
       continue;
     }
-    const outcome = await copyVerified({ root: bufferFolder.root, path: from }, { root: archive, path: to });
+    const outcome = await copyVerified({ root: buffer, path: from }, { root: archive, path: to });
     if (outcome.kind === 'destination-differs') warnings.push(`archive ${to} differs from ${from}; left as it is`);
   }
   return warnings;

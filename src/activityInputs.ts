@@ -14,6 +14,8 @@ import type { Owner } from './safeFs.js';
 
 const text = z.string().min(1).refine((s) => !s.includes('\0'), { message: 'contains NUL' });
 const count = z.number().int().min(0);
+/** The database's NOW() as a lookup returned it (src/leginonLookup.ts). */
+const databaseTime = z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
 const fingerprint: z.ZodType<FileFingerprint> = z.looseObject({ bytes: count, hash: z.string().regex(/^[0-9a-f]{16}$/) });
 const identity: z.ZodType<SourceIdentity> = z.looseObject({ bytes: count, mtimeMs: z.number().nonnegative() });
@@ -38,9 +40,10 @@ const placed = partsOf(placedPart);
 
 export const ACTIVITY_INPUTS = {
   copyFromCamera: z.strictObject({ cameraHost: text, fileName: text, framesName: text, suffix: text }),
-  claimCameraMovie: z.strictObject({ cameraHost: text, framesName: text, lookBackDays: z.number().positive() }),
-  resolveLeginonName: z.strictObject({ cameraHost: text, framesName: text, suffix: text, lookBackDays: z.number().positive() }),
+  claimCameraMovie: z.strictObject({ cameraHost: text, framesName: text, lookBackDays: z.number().positive(), noImageSince: databaseTime.optional() }),
+  resolveLeginonName: z.strictObject({ cameraHost: text, framesName: text, suffix: text, lookBackDays: z.number().positive(), noImageSince: databaseTime.optional() }),
   placeInSession: z.strictObject({ cameraHost: text, parts, bufferDir: text, bufferIsArchive: z.boolean(), filename: text, owner }),
+  recordDeInfo: z.strictObject({ imageClass: z.enum(IMAGE_CLASSES), imageId: z.number().int().positive(), parts: placed, bufferIsArchive: z.boolean() }),
   copyReferences: z.strictObject({ imageClass: z.enum(IMAGE_CLASSES).optional(), imageId: z.number().int().positive(), bufferDir: text, bufferIsArchive: z.boolean(), movieName: text, owner }),
   setAsideUnknownMovie: z.strictObject({ cameraHost: text, parts }),
   freeCamera: z.strictObject({ cameraHost: text, parts, placed }),

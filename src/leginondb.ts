@@ -45,7 +45,7 @@ export interface BufferHostRow {
 export type Db = mysql.Pool;
 
 export function openLeginonDb(url: string): Db {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     uri: url,
     connectionLimit: 4,
     connectTimeout: 10_000,
@@ -53,6 +53,10 @@ export function openLeginonDb(url: string): Db {
     charset: 'utf8mb4',
     dateStrings: true,
   });
+  // Look-back windows and "stamped since" moments are the database's own clock, in UTC: no daylight-saving hour
+  // repeats itself in them. (DEF_timestamp is a TIMESTAMP: stored in UTC, shown in the session's time zone.)
+  pool.pool.on('connection', (connection) => connection.query("SET time_zone = '+00:00'"));
+  return pool;
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST']);
@@ -91,32 +95,41 @@ function imageQuery(columns: LeginonColumns, imageClass: ImageClass): string {
     JOIN \`CameraEMData\` cam ON cam.\`DEF_id\` = img.\`REF|CameraEMData|camera\`
     JOIN \`InstrumentData\` inst ON inst.\`DEF_id\` = cam.\`REF|InstrumentData|ccdcamera\`
     JOIN \`SessionData\` s ON s.\`DEF_id\` = img.\`REF|SessionData|session\`
-   WHERE img.\`DEF_timestamp\` >= NOW() - INTERVAL ? SECOND
+   WHERE img.\`DEF_timestamp\` >= GREATEST(NOW() - INTERVAL ? SECOND, CAST(? AS DATETIME))
+     AND img.\`DEF_timestamp\` < NOW() - INTERVAL ? SECOND
      AND cam.\`frames name\` = ? AND inst.\`hostname\` = ?
    ORDER BY img.\`DEF_id\` DESC LIMIT ${MATCHES_PER_CLASS})`;
 }
 
-const byLeginonOrder = (a: ImageMatch, b: ImageMatch) =>
+/** rawtransfer's order: class by class (acquisition, dark, bright, norm), newest first within a class. */
+export const byLeginonOrder = (a: ImageMatch, b: ImageMatch) =>
   IMAGE_CLASSES.indexOf(a.imageClass) - IMAGE_CLASSES.indexOf(b.imageClass) || b.imageId - a.imageId;
+
+/** Where a lookup looks: the look-back, narrowed to rows stamped since a moment (the database's own clock) if given. */
+export interface LookupWindow {
+  lookBackDays: number;
+  /** Leave out rows stamped within this many days (a narrower band already read). */
+  notWithinDays?: number;
+  /** `YYYY-MM-DD HH:MM:SS` as the database's NOW() gave it. */
+  stampedSince?: string;
+}
 
 /**
  * Images whose camera record carries this `frames name` and whose camera is on this host, within the look-back
  * window: in rawtransfer's class order (acquisition, dark, bright, norm), newest first within a class. A class
  * whose table this leginondb does not have yet has no images.
  */
-export async function findImagesByFramesName(
-  db: Db,
-  framesName: string,
-  cameraHost: string,
-  lookBackDays: number,
-): Promise<ImageMatch[]> {
-  const seconds = Math.round(lookBackDays * 86400);
+export async function findImagesByFramesName(db: Db, framesName: string, cameraHost: string, window: LookupWindow): Promise<ImageMatch[]> {
+  const seconds = Math.round(window.lookBackDays * 86400);
+  const since = window.stampedSince ?? '1970-01-01 00:00:00';
+  // NOW() - INTERVAL -1 SECOND: no upper bound but the clock (a row stamped in this second is still found).
+  const notWithin = window.notWithinDays === undefined ? -1 : Math.round(window.notWithinDays * 86400);
   const rows = await withLeginonColumns(db, async (columns) => {
     if (!['CameraEMData', 'InstrumentData', 'SessionData'].every((table) => columns.hasTable(table))) return [];
     const classes = IMAGE_CLASSES.filter((imageClass) => columns.hasTable(imageClass));
     if (classes.length === 0) return [];
     const sql = classes.map((imageClass) => imageQuery(columns, imageClass)).join(' UNION ALL ');
-    const [found] = await db.query<mysql.RowDataPacket[]>(sql, classes.flatMap(() => [seconds, framesName, cameraHost]));
+    const [found] = await db.query<mysql.RowDataPacket[]>(sql, classes.flatMap(() => [seconds, since, notWithin, framesName, cameraHost]));
     return found;
   });
   const matches: ImageMatch[] = rows.map((row) => ({
@@ -456,4 +469,46 @@ export async function findSessionFrameImages(db: Db, sessionName: string): Promi
     framesName: String(row.framesName),
     cameraHost: String(row.cameraHost ?? ''),
   }));
+}
+
+/**
+ * Records a DE movie's info.txt entries for its image's camera record, as ddinfo.saveImageDDinfoToDatabase does:
+ * one DDinfoKeyData row per key name (reused when it exists) and one DDinfoValueData row per key and camera
+ * record (reused when identical, as sinedon's insert reuses an identical row, so a retried step adds nothing).
+ * Where this leginondb has no DDinfo tables yet, nothing is recorded (`recorded: false`).
+ */
+export async function recordDdInfo(
+  db: Db,
+  imageClass: ImageClass,
+  imageId: number,
+  entries: { key: string; value: string }[],
+): Promise<{ recorded: boolean; cameraId?: number }> {
+  return withLeginonColumns(db, async (columns) => {
+    if (!columns.hasTable('DDinfoKeyData') || !columns.hasTable('DDinfoValueData')) return { recorded: false };
+    const [images] = await db.query<mysql.RowDataPacket[]>(`SELECT \`REF|CameraEMData|camera\` AS cameraId FROM \`${imageClass}\` WHERE \`DEF_id\` = ?`, [imageId]);
+    const cameraId = images[0]?.cameraId as number | undefined;
+    if (!cameraId) return { recorded: false };
+    for (const { key, value } of entries) {
+      const [keys] = await db.query<mysql.RowDataPacket[]>('SELECT `DEF_id` AS id FROM `DDinfoKeyData` WHERE `name` = ? ORDER BY `DEF_id` LIMIT 1', [key]);
+      const keyId = (keys[0]?.id as number | undefined) ?? (await insertColumns(db, columns, 'DDinfoKeyData', [['name', key]]));
+      const [values] = await db.query<mysql.RowDataPacket[]>(
+        'SELECT 1 FROM `DDinfoValueData` WHERE `REF|CameraEMData|camera` = ? AND `REF|DDinfoKeyData|infokey` = ? AND `infovalue` = ? LIMIT 1',
+        [cameraId, keyId, value],
+      );
+      if (values.length === 0) {
+        await insertColumns(db, columns, 'DDinfoValueData', [
+          ['REF|CameraEMData|camera', cameraId],
+          ['REF|DDinfoKeyData|infokey', keyId],
+          ['infovalue', value],
+        ]);
+      }
+    }
+    return { recorded: true, cameraId };
+  });
+}
+
+/** The database's clock, in the form `stampedSince` takes: lookups narrowed by it never compare two clocks. */
+export async function databaseNow(db: Db): Promise<string> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS now");
+  return String(rows[0]!.now);
 }

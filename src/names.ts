@@ -26,6 +26,11 @@ const EXTENSION_FORMATS: Record<string, FramesFormat> = {
 /** Names that acquisition software and file-sharing clients write while a file is not yet a movie. */
 const TEMPORARY_NAME = /(~$|\.(tmp|temp|part|partial|crdownload|swp)$)/i;
 
+/** A DE frames folder's Leginon name ends in this (no format extension: the folder holds the frame files). */
+export const DE_FOLDER_SUFFIX = '.frames';
+/** The DE camera's description of a movie, inside its frames folder (recorded in leginondb's DDinfo tables). */
+export const DE_INFO_FILE = 'info.txt';
+
 /**
  * Classifies one entry of a camera folder by its name (and whether it is a folder). A DE camera writes each
  * movie as a folder named by its date (`20…`); Falcon's `.xml` sidecars travel with their movie.
@@ -38,7 +43,7 @@ export function classifyCameraEntry(fileName: string, isFolder = false): CameraE
   if (TEMPORARY_NAME.test(fileName)) return { kind: 'ignored', reason: 'temporary file' };
   if (isFolder) {
     return fileName.startsWith('20')
-      ? { kind: 'movie', movie: { framesName: fileName, format: 'de-folder', suffix: '.frames' } }
+      ? { kind: 'movie', movie: { framesName: fileName, format: 'de-folder', suffix: DE_FOLDER_SUFFIX } }
       : { kind: 'ignored', reason: 'a folder that is not a DE frames folder (20…)' };
   }
   if (fileName.toLowerCase().endsWith('.xml')) return { kind: 'ignored', reason: 'a sidecar; it travels with its movie' };

@@ -3,7 +3,7 @@
  * the pinned CLI once into a cache outside the repo, starts the server, and registers what the project needs
  * (search attributes, retention). With TEMPORAL_ADDRESS set, none of this runs: that cluster is used.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -71,9 +71,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `127.0.0.1:${options.port}`;
   const uiUrl = options.uiPort ? `http://localhost:${options.uiPort}` : undefined;
   let child: ResultPromise | undefined;
-  if (!(await isPortOpen(options.port))) {
+  for (let attempt = 1; !(await isPortOpen(options.port)); attempt++) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     mkdirSync(path.dirname(options.logFile), { recursive: true });
+    const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
     child = execa(
       cli,
       [
@@ -90,12 +91,21 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       { stdout: { file: options.logFile, append: true }, stderr: { file: options.logFile, append: true }, stdin: 'ignore', reject: false, cleanup: true },
     );
     const exited = child.then((r) => r);
-    await Promise.race([
-      waitFor(() => isPortOpen(options.port), `the Temporal dev server on ${address}`, 60_000),
-      exited.then((r) => {
-        throw new Error(`the Temporal dev server exited (${r.exitCode ?? r.signal}); see ${options.logFile}`);
-      }),
-    ]);
+    try {
+      await Promise.race([
+        waitFor(() => isPortOpen(options.port), `the Temporal dev server on ${address}`, 60_000),
+        exited.then((r) => {
+          throw new Error(`the Temporal dev server exited (${r.exitCode ?? r.signal}); see ${options.logFile}`);
+        }),
+      ]);
+    } catch (error) {
+      // The CLI picks its HTTP API and metrics ports itself, free when picked; another process can take one before
+      // the server binds it. Then it exits at once, and a second start picks others.
+      const log = readFileSync(options.logFile, 'utf8').slice(logStart);
+      if (attempt < 3 && child.exitCode !== null && log.includes('address already in use') && !log.includes(`${address}: bind`)) continue;
+      throw error;
+    }
+    break;
   }
   await registerProjectSettings(cli, ['--address', address], options.namespace, options.retentionMs);
   return {

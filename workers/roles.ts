@@ -94,20 +94,23 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   const preprocessing = has('preprocess') && preprocessingEnabled(config);
   // Checked before anything connects: a missing licensed tool must stop the process, not surface per movie.
   const executables = preprocessing ? await resolveEngineExecutables(config) : {};
+  let db: Db | undefined;
+  if (has('io')) {
+    db = openLeginonDb(config.leginondb.url);
+    await requireCameraInstruments(db, config, cameras).catch(async (error: unknown) => {
+      await db!.end();
+      throw error;
+    });
+  }
   const connection = await connectWorkerConnection(config);
   const client = has('watcher') || has('archive') || has('io') ? await connectClient(config) : undefined;
   const workers: Worker[] = [];
-  let db: Db | undefined;
   let bufferDb: BufferDb | undefined;
   if (preprocessing) {
     bufferDb = openBufferDb(config.bufferdb!.url);
     await migrateBufferDb(bufferDb);
   }
   if (has('workflows')) workers.push(await createWorkflowWorker(connection, config));
-  if (has('io')) {
-    db ??= openLeginonDb(config.leginondb.url);
-    await requireCameraInstruments(db, config, cameras);
-  }
   for (const bufferHost of bufferHosts) {
     if (has('io')) {
       db ??= openLeginonDb(config.leginondb.url);

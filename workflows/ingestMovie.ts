@@ -29,6 +29,7 @@ import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
 import type { ImageClass } from '../src/imageClasses.js';
+import { DE_FOLDER_SUFFIX } from '../src/names.js';
 import { PATCHES } from './patches.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
@@ -63,6 +64,11 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     warnings: [],
   };
   let retryRequested = false;
+  /**
+   * The database time of this movie's last lookup, when it found no image with its frames name at all: the next
+   * lookup reads only rows stamped since (src/leginonLookup.ts), a few instead of every image in the look-back.
+   */
+  let noImageSince: string | undefined;
   /** The camera parts where they went when they were set aside for want of a Leginon row. */
   let heldParts: Parts<CopiedPart> | undefined;
   /** The same, as movies set aside before part manifests recorded it: the held paths in part order. */
@@ -180,6 +186,13 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   status.attempts.placeInSession = placed.attempt;
   status.buffer = { path: mainPath(placed.parts) };
   warnOfConflicts(placed.parts, 'a different file already had this name; stored as');
+  // Movies started before this step left a DE folder's info.txt out of leginondb.
+  if (input.suffix === DE_FOLDER_SUFFIX && patched(PATCHES.deInfo)) {
+    const info = await parkOnRefusal(() =>
+      io.recordDeInfo({ imageClass: found.imageClass as ImageClass, imageId: found.imageId, parts: placed.parts, bufferIsArchive: found.bufferIsArchive }),
+    );
+    status.warnings.push(...info.warnings);
+  }
 
   // Every class's movie gets its references line, as Leginon's copier writes; movies started before listed acquisitions only.
   const listsEveryClass = found.imageClass !== 'AcquisitionImageData' && patched(PATCHES.referencesForEveryClass);
@@ -325,12 +338,18 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   async function claimCameraMovie(): Promise<number | undefined> {
     let waitedMs = 0;
     for (;;) {
-      const claim = await io.claimCameraMovie({ cameraHost: input.cameraHost, framesName: input.framesName, lookBackDays: settings.lookBackDays });
+      const claim = await io.claimCameraMovie({
+        cameraHost: input.cameraHost,
+        framesName: input.framesName,
+        lookBackDays: settings.lookBackDays,
+        ...(noImageSince ? { noImageSince } : {}),
+      });
       if (claim.claim === 'ours') return waitedMs;
       if (claim.claim === 'not-ours') {
         enter('left-on-camera', `${claim.detail}: another server's movie, left on the camera untouched`);
         return undefined;
       }
+      noImageSince = claim.noImageAt;
       if (waitedMs >= settings.leginonGraceMs) return waitedMs;
       if (status.stage !== 'resolving') enter('resolving', 'no Leginon image yet to tell whether this movie is ours (destination head); nothing is copied until one does');
       status.lookups++;
@@ -348,15 +367,19 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         framesName: input.framesName,
         suffix: input.suffix,
         lookBackDays: settings.lookBackDays,
+        ...(noImageSince ? { noImageSince } : {}),
       });
       status.lookups++;
       if (lookup.kind === 'found') return lookup;
+      noImageSince = lookup.kind === 'not-found' ? lookup.noImageAt : undefined;
       if (lookup.kind === 'refused') {
         await park(`refused: ${lookup.detail}`);
       } else if (waitedMs >= settings.leginonGraceMs) {
         const setAside = status.camera.setAside ?? (await setAsideUnknownMovie());
         await park(`${lookup.detail}, after waiting ${Math.round(waitedMs / 1000)} s for the row; the camera file was ${setAside}`);
         waitedMs = 0;
+        // The operator may have mended an older row (an UPDATE stamps CameraEMData, not the image): read it all again.
+        noImageSince = undefined;
       } else {
         status.detail = `${lookup.detail}; looking again (Leginon may not have written it yet)`;
         await sleep(settings.leginonLookupIntervalMs);

@@ -6,4 +6,6 @@
 export const PATCHES = {
   /** ingestMovie runs copyReferences for dark, bright and norm movies too, not only acquisitions. */
   referencesForEveryClass: 'references-for-every-class',
+  /** ingestMovie records a DE folder's info.txt in leginondb (recordDeInfo) after placing it. */
+  deInfo: 'de-info',
 } as const;

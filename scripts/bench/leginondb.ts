@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import mysql from 'mysql2/promise';
-import { findImagesByFramesName, IMAGE_CLASSES, openLeginonDb } from '../../src/leginondb.js';
+import { databaseNow, findImagesByFramesName, IMAGE_CLASSES, openLeginonDb } from '../../src/leginondb.js';
 import { lookUpLeginonImage } from '../../src/leginonLookup.js';
 import { createDatabase, ensureMariaDb } from '../../src/mariadb.js';
 import { leginonTables } from '../../src/simulator/leginonSchema.js';
@@ -82,8 +82,9 @@ const sample = async (from: string, to: string, count: number) =>
 const groups: [string, { name: string; host: string }[]][] = [
   // A movie is complete on the camera minutes after Leginon records its image.
   ['recorded in the last hour (a movie just taken)', await sample('1 HOUR', '0 SECOND', 100)],
-  // Late movies: a camera share back after an outage, a backlog copied days later.
-  ['recorded 1 hour to 10 days ago (a late movie)', await sample(`${lookBackDays} DAY`, '1 HOUR', 50)],
+  // Late movies: a camera share back after an outage, a backlog copied hours or days later.
+  ['recorded 1 hour to 1 day ago (a late movie)', await sample('1 DAY', '1 HOUR', 50)],
+  ['recorded 1 to 10 days ago (a very late movie)', await sample(`${lookBackDays} DAY`, '1 DAY', 50)],
   // Every lookup while a movie waits for its row reads the whole window.
   ['not recorded yet (a movie waiting for its row)', Array.from({ length: 50 }, (_, i) => ({ name: `20991231_${String(i).padStart(8, '0')}`, host: hosts[i % 3]! }))],
 ];
@@ -106,7 +107,7 @@ const unboundedShape = IMAGE_CLASSES.map(
 
 const contenders: [string, (name: string, host: string) => Promise<unknown>][] = [
   ['this server (lookUpLeginonImage)', (name, host) => lookUpLeginonImage(measured, { framesName: name, cameraHost: host, lookBackDays }, undefined)],
-  ['this server, whole look-back only', (name, host) => findImagesByFramesName(measured, name, host, lookBackDays)],
+  ['this server, whole look-back only', (name, host) => findImagesByFramesName(measured, name, host, { lookBackDays })],
   [
     "Leginon's query shape (sinedon, 4 classes)",
     async (name, host) => {
@@ -127,10 +128,16 @@ console.log(`\nleginondb lookups: ${os.cpus().length} cores, ${os.cpus()[0]?.mod
 console.log(`${images.toLocaleString('en')} images, ${cameraRows.toLocaleString('en')} camera records, ${sessions} sessions; ${window!.n.toLocaleString('en')} images in the ${lookBackDays}-day window`);
 console.log(`${groups.reduce((n, [, names]) => n + names.length, 0)} lookups each, by how old the frames name's image is:\n`);
 console.log(`  ${'query'.padEnd(44)} ${'rows read/lookup'.padStart(17)} ${'x window'.padStart(9)} ${'p50'.padStart(9)} ${'p95'.padStart(9)}`);
-await findImagesByFramesName(measured, 'warm-up', 'k3-1', lookBackDays);
+await findImagesByFramesName(measured, 'warm-up', 'k3-1', { lookBackDays });
+// A waiting movie's first lookup found no image at all: its later ones ask only for rows stamped since.
+const noImageSince = await databaseNow(measured);
+const waitingContender: (typeof contenders)[number] = [
+  "this server, a waiting movie's later lookups",
+  (name, host) => lookUpLeginonImage(measured, { framesName: name, cameraHost: host, lookBackDays, noImageSince }, undefined),
+];
 for (const [group, names] of groups) {
   console.log(`  ${group}:`);
-  for (const [label, lookup] of contenders) {
+  for (const [label, lookup] of group.startsWith('not recorded') ? [waitingContender, ...contenders] : contenders) {
     const times: number[] = [];
     let read = 0;
     for (const { name, host } of names) {

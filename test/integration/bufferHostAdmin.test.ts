@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { listBufferHostAssignments } from '../../src/leginondb.js';
+import { startRoles } from '../../workers/roles.js';
 import { useHarness } from '../helpers/harness.js';
 
 const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
@@ -42,6 +43,11 @@ describe('bufferctl buffer-host, against leginondb in MariaDB', () => {
     } finally {
       await env.h.db.query('DELETE FROM `BufferHostData` WHERE `DEF_id` > ?', [row!.DEF_id]);
     }
+  });
+
+  it('an io worker refuses to start for a camera host that is no InstrumentData hostname, naming the key', async () => {
+    const typo = { ...env.h.config, cameras: [{ ...env.h.config.cameras[0]!, host: 'sim-k3x' }] };
+    await assert.rejects(startRoles(typo, { roles: ['io'] }), /cameras\[0\]\.host "sim-k3x" is the hostname of no InstrumentData row in leginondb/);
   });
 
   it('setup with a new base path adds the setting, and refuses bad input with a clear message', async () => {

@@ -28,6 +28,18 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, `${movie.imageFilename}.frames.xml`)), false);
   });
 
+  /** What leginondb's DDinfo tables hold for an image's camera record (as ddinfo.saveImageDDinfoToDatabase writes it). */
+  const deInfoOf = async (filename: string) => {
+    const [rows] = await env.h.db.query(
+      `SELECT k.\`name\` AS name, v.\`infovalue\` AS value FROM \`DDinfoValueData\` v
+         JOIN \`DDinfoKeyData\` k ON k.\`DEF_id\` = v.\`REF|DDinfoKeyData|infokey\`
+         JOIN \`AcquisitionImageData\` img ON img.\`REF|CameraEMData|camera\` = v.\`REF|CameraEMData|camera\`
+        WHERE img.\`filename\` = ? ORDER BY k.\`name\``,
+      [filename],
+    );
+    return (rows as { name: string; value: string }[]).map(({ name, value }) => ({ name, value }));
+  };
+
   it('moves a DE frames folder, every file and info.txt, to <filename>.frames/', async () => {
     const movie = await env.h.microscope.acquire({ bytes: 600_000, format: 'de' });
     const files = readdirSync(movie.cameraFile).sort();
@@ -39,6 +51,10 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     assert.equal(archived.partCount, files.length);
     assert.equal(archived.parts?.length, files.length, 'few parts: listed inline in status');
     assert.match(readFileSync(path.join(env.h.sessionDirs.archive, framesFolder, 'info.txt'), 'utf8'), /Dataset Name/);
+    assert.deepEqual(await deInfoOf(movie.imageFilename), [
+      { name: 'Dataset Name', value: movie.framesName },
+      { name: 'Frames Per Second', value: '40' },
+    ]);
     assert.equal(existsSync(movie.cameraFile), false, 'the DE folder leaves the camera');
     await waitForStage(handle, ['expired']);
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false, 'the buffer folder goes at expiry');
@@ -55,6 +71,7 @@ describe('multi-file movies: Falcon sidecars and DE frames folders', () => {
     assert.deepEqual(readdirSync(path.join(env.h.sessionDirs.archive, framesFolder)).sort(), files);
     assert.equal(existsSync(path.join(env.h.sessionDirs.buffer, framesFolder)), false);
     assert.equal(expired.partCount, 300);
+    assert.equal((await deInfoOf(movie.imageFilename)).length, 2, 'info.txt found through the manifest and recorded once');
     assert.equal(expired.parts, undefined, 'a manifest list stays out of the status query');
     const { largest } = historyPayloadBytes(await handle.fetchHistory());
     assert.ok(largest < 16 * 1024, `largest payload ${largest} B`);

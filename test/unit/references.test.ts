@@ -98,6 +98,22 @@ describe('defect plans', () => {
     }
   });
 
+  it("turns gain and dark references at a K3's and a Falcon's real size, each pixel where its defect plan entry goes", () => {
+    for (const [width, height] of [[5760, 4092], [4096, 4096]] as const) {
+      const pixels = new Float32Array(width * height);
+      const marked: [number, number][] = [[0, 0], [width - 1, 0], [17, height - 1], [width - 1, height - 1], [1234, 2345]];
+      marked.forEach(([x, y], i) => (pixels[y * width + x] = i + 1));
+      for (const orientation of [{ flip: true, rotate: 1 }, { flip: false, rotate: 3 }, { flip: true, rotate: 2 }]) {
+        const turned = orientReference({ width, height, pixels }, orientation);
+        assert.equal(turned.pixels.length, width * height);
+        marked.forEach(([x, y], i) => {
+          const [tx, ty] = orientPoint(x, y, width, height, orientation);
+          assert.equal(turned.pixels[ty * turned.width + tx], i + 1, `${width} x ${height} ${JSON.stringify(orientation)}: pixel (${x}, ${y})`);
+        });
+      }
+    }
+  });
+
   it("turns plans at real camera sizes in time proportional to the defects (K3, K3 super-resolution, Falcon, DE)", () => {
     for (const [width, height] of [[5760, 4092], [11520, 8184], [4096, 4096], [8192, 8192]] as const) {
       const plan = { badColumns: [0, width - 1], badRows: [17, height - 1], badPixels: [[width - 1, height - 1]] as [number, number][] };
