@@ -56,7 +56,7 @@ export type LeginonLookup =
   | {
       kind: 'found';
       session: string;
-      imageClass: string;
+      imageClass: ImageClass;
       imageId: number;
       filename: string;
       bufferDir: string;

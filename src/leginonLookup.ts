@@ -41,6 +41,7 @@ export async function lookUpLeginonImage(
   const bands = [...(since ? [] : NARROWER_LOOK_BACKS_DAYS.filter((days) => days < input.lookBackDays)), input.lookBackDays];
   const rows: RoutingRows = { bufferHosts: new Map(), storedBufferFramePaths: new Map() };
   const matches = new Map<string, ImageMatch>();
+  let choice: LeginonImageChoice = { kind: 'none', reason: 'no-image', count: 0, rows };
   let notWithinDays: number | undefined;
   for (const lookBackDays of bands) {
     for (const match of await findImagesByFramesName(db, input.framesName, input.cameraHost, { lookBackDays, notWithinDays, ...since })) {
@@ -49,12 +50,12 @@ export async function lookUpLeginonImage(
     notWithinDays = lookBackDays;
     const all = [...matches.values()].sort(byLeginonOrder);
     await readRoutingRows(db, all, rows);
-    const choice: LeginonImageChoice = { ...chooseImage(all, rows, destinationHead), rows };
+    choice = { ...chooseImage(all, rows, destinationHead), rows };
     const image = choice.kind === 'chosen' ? choice.image : undefined;
     if (image?.imageClass === 'AcquisitionImageData' && image.saveFrames && !image.alignFrames) return choice;
-    if (lookBackDays === input.lookBackDays) return choice.kind === 'none' && choice.reason === 'no-image' ? { ...choice, noImageAt: startedAt } : choice;
   }
-  throw new Error('unreachable: the last band is the whole look-back');
+  // What the whole look-back chose.
+  return choice.kind === 'none' && choice.reason === 'no-image' ? { ...choice, noImageAt: startedAt } : choice;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` less some seconds, read and written as UTC so no time zone shifts it. */

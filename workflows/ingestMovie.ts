@@ -28,7 +28,6 @@ import { conflictedPaths, mainPart, manifestsOf, partCount, totalBytes, type Par
 import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
-import type { ImageClass } from '../src/imageClasses.js';
 import { DE_FOLDER_SUFFIX } from '../src/names.js';
 import { PATCHES } from './patches.js';
 import { preprocessMovie } from './preprocessMovie.js';
@@ -189,7 +188,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   // Movies started before this step left a DE folder's info.txt out of leginondb.
   if (input.suffix === DE_FOLDER_SUFFIX && patched(PATCHES.deInfo)) {
     const info = await parkOnRefusal(() =>
-      io.recordDeInfo({ imageClass: found.imageClass as ImageClass, imageId: found.imageId, parts: placed.parts, bufferIsArchive: found.bufferIsArchive }),
+      io.recordDeInfo({ imageClass: found.imageClass, imageId: found.imageId, parts: placed.parts, bufferIsArchive: found.bufferIsArchive }),
     );
     status.warnings.push(...info.warnings);
   }
@@ -199,7 +198,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   if (found.imageClass === 'AcquisitionImageData' || listsEveryClass) {
     const references = await parkOnRefusal(() =>
       io.copyReferences({
-        ...(listsEveryClass ? { imageClass: found.imageClass as ImageClass } : {}),
+        ...(listsEveryClass ? { imageClass: found.imageClass } : {}),
         imageId: found.imageId,
         bufferDir: found.bufferDir,
         bufferIsArchive: found.bufferIsArchive,
