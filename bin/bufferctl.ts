@@ -23,10 +23,11 @@ import {
   BufferHostAdminError,
   describeAssignment,
   describeChange,
+  describeTable,
   type BufferHostRequest,
 } from '../src/bufferHostAdmin.js';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
-import { bufferHostColumns, findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
 import { fingerprintStored } from '../src/compression.js';
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
@@ -396,10 +397,9 @@ function changeCommand(name: 'setup' | 'enable' | 'disable', description: string
         name === 'setup'
           ? { kind: 'setup', cameraHost: options.cameraHost, bufferHost: options.bufferHost, basePath: options.basePath!, appendFullHead: Boolean(options.appendFullHead) }
           : { kind: name, cameraHost: options.cameraHost, bufferHost: options.bufferHost };
-      for (const change of await applyBufferHostChange(db, request)) say(describeChange(change, options.bufferHost));
-      if (!(await bufferHostColumns(db)).appendFullHead) {
-        say("note: `append full head` cannot be stored in this leginondb (its BufferHostData, made by a Leginon older than 2022, has no such column): every row is read as without it");
-      }
+      const { changes, table } = await applyBufferHostChange(db, request);
+      for (const change of changes) say(describeChange(change, options.bufferHost));
+      for (const note of describeTable(table)) say(note);
     }),
   );
 }

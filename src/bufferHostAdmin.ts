@@ -113,9 +113,11 @@ export function planBufferHostChange(
   });
 }
 
-export async function applyBufferHostChange(db: Db, request: BufferHostRequest): Promise<BufferHostChange[]> {
+/** Runs the planned changes; returns them with what the table can hold, for the operator's notes. */
+export async function applyBufferHostChange(db: Db, request: BufferHostRequest): Promise<{ changes: BufferHostChange[]; table: BufferHostTable }> {
   const cameras = await findCameraInstruments(db, request.cameraHost);
-  const changes = planBufferHostChange(request, cameras, await listBufferHostAssignments(db, request.cameraHost), await bufferHostColumns(db));
+  const table = await bufferHostColumns(db);
+  const changes = planBufferHostChange(request, cameras, await listBufferHostAssignments(db, request.cameraHost), table);
   for (const change of changes) {
     if (change.kind === 'insert') {
       await insertBufferHost(db, { cameraInstrumentId: change.cameraInstrumentId, bufferHostname: request.bufferHost, ...change.after });
@@ -123,7 +125,14 @@ export async function applyBufferHostChange(db: Db, request: BufferHostRequest):
       await updateBufferHost(db, change.id, change.after);
     }
   }
-  return changes;
+  return { changes, table };
+}
+
+/** What an operator should know about the table itself after a change (none for a current leginondb). */
+export function describeTable(table: BufferHostTable): string[] {
+  return table.appendFullHead
+    ? []
+    : ["note: `append full head` cannot be stored in this leginondb (its BufferHostData, made by a Leginon older than 2022, has no such column): every row is read as without it"];
 }
 
 const describeValues = (v: RowValues) =>

@@ -39,7 +39,7 @@ export async function lookUpLeginonImage(
   const startedAt = await databaseNow(db);
   const since = input.noImageSince && { stampedSince: minus(input.noImageSince, STAMP_MARGIN_SECONDS) };
   const bands = [...(since ? [] : NARROWER_LOOK_BACKS_DAYS.filter((days) => days < input.lookBackDays)), input.lookBackDays];
-  const rows: RoutingRows = { bufferHosts: new Map(), storedBufferFramePaths: new Map() };
+  const rows = { bufferHosts: new Map<number, BufferHostRow | undefined>(), storedBufferFramePaths: new Map<string, string>() };
   const matches = new Map<string, ImageMatch>();
   let choice: LeginonImageChoice = { kind: 'none', reason: 'no-image', count: 0, rows };
   let notWithinDays: number | undefined;
@@ -65,12 +65,15 @@ function minus(stamp: string, seconds: number): string {
 }
 
 /** Adds to `rows` what the destinations of these matches depend on and it does not hold yet. */
-async function readRoutingRows(db: Db, matches: ImageMatch[], rows: RoutingRows): Promise<void> {
-  const bufferHosts = rows.bufferHosts as Map<number, BufferHostRow | undefined>;
+async function readRoutingRows(
+  db: Db,
+  matches: ImageMatch[],
+  rows: RoutingRows & { bufferHosts: Map<number, BufferHostRow | undefined>; storedBufferFramePaths: Map<string, string> },
+): Promise<void> {
   for (const id of new Set(matches.map((m) => m.cameraInstrumentId))) {
-    if (!bufferHosts.has(id)) bufferHosts.set(id, await findNewestBufferHost(db, id));
+    if (!rows.bufferHosts.has(id)) rows.bufferHosts.set(id, await findNewestBufferHost(db, id));
   }
-  const stored = rows.storedBufferFramePaths as Map<string, string>;
+  const stored = rows.storedBufferFramePaths;
   for (const match of matches) {
     const host = activeBufferHost(match, rows);
     const key = host && storedPathKey(match.session.id, host.id);

@@ -37,23 +37,19 @@ function splitAtLastLeginon(imagePath: string): { before: string; after: string 
   return at < 0 ? undefined : { before: imagePath.slice(0, at), after: imagePath.slice(at + 'leginon'.length) };
 }
 
-/**
- * A folder built from database text must be an absolute path of plain components: no `..`, no `.`, no empty
- * component (`//`); one trailing slash is dropped. Returns the refusal, or undefined when the path is plain.
- */
-function implausibleFolder(folder: string): string | undefined {
-  const trimmed = folder.replace(/\/+$/, '');
-  if (!path.isAbsolute(trimmed)) return `${JSON.stringify(folder)} is not an absolute path`;
-  const odd = trimmed.split('/').slice(1).find((part) => part === '' || part === '.' || part === '..');
-  return odd === undefined ? undefined : `${JSON.stringify(folder)} has ${odd === '' ? 'an empty' : `a "${odd}"`} component`;
-}
-
 export type BuiltFolder = { folder: string } | { refused: string };
 
-const built = (folder: string): BuiltFolder => {
-  const refused = implausibleFolder(folder);
-  return refused ? { refused } : { folder: folder.replace(/\/+$/, '') };
-};
+/**
+ * A folder built from database text must be an absolute path of plain components: no `..`, no `.`, no empty
+ * component (`//`); trailing slashes are dropped.
+ */
+function built(folder: string): BuiltFolder {
+  const trimmed = folder.replace(/\/+$/, '');
+  if (!path.isAbsolute(trimmed)) return { refused: `${JSON.stringify(folder)} is not an absolute path` };
+  const odd = trimmed.split('/').slice(1).find((part) => part === '' || part === '.' || part === '..');
+  if (odd !== undefined) return { refused: `${JSON.stringify(folder)} has ${odd === '' ? 'an empty' : `a "${odd}"`} component` };
+  return { folder: trimmed };
+}
 
 /**
  * A session's frame folder when no buffer host applies: `frame path`, or else `image path` with its last

@@ -8,6 +8,7 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
 import { encodeMrc, encodeMrcStack } from '../mrc.js';
+import { DE_INFO_FILE } from '../names.js';
 import { makeDriftMovie } from './driftMovie.js';
 import { encodeTiffStack } from './tiff.js';
 import { leginonTables, tableName, type LeginonEra } from './leginonSchema.js';
@@ -149,11 +150,7 @@ export class SimulatedMicroscope {
           'simulated K3 camera',
         ])
       )[0].insertId;
-    const [session] = await db.query<ResultSetHeader>(
-      'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
-      [options.session.name, options.session.imagePath, options.session.framePath ?? '', 'simulated session'],
-    );
-    const optics = await SimulatedMicroscope.recordOptics(db, session.insertId, cameraInstrumentId);
+    const { sessionId, optics } = await SimulatedMicroscope.recordSession(db, options.session, cameraInstrumentId);
     if (options.bufferHost) {
       // The same call an operator makes with `bufferctl buffer-host setup`.
       await applyBufferHostChange(db, {
@@ -164,17 +161,22 @@ export class SimulatedMicroscope {
         appendFullHead: false,
       });
     }
-    return new SimulatedMicroscope(db, options, cameraInstrumentId, session.insertId, optics);
+    return new SimulatedMicroscope(db, options, cameraInstrumentId, sessionId, optics);
   }
 
   /** Another session on the same camera (a second user's, or one with odd paths), sharing the camera share. */
   async inSession(session: SimulatedSession): Promise<SimulatedMicroscope> {
-    const [row] = await this.db.query<ResultSetHeader>(
+    const { sessionId, optics } = await SimulatedMicroscope.recordSession(this.db, session, this.cameraInstrumentId);
+    return new SimulatedMicroscope(this.db, { ...this.options, session }, this.cameraInstrumentId, sessionId, optics);
+  }
+
+  /** A SessionData row with its optics, as Leginon records a new session. */
+  private static async recordSession(db: Db, session: SimulatedSession, cameraInstrumentId: number) {
+    const [row] = await db.query<ResultSetHeader>(
       'INSERT INTO `SessionData` (`name`, `image path`, `frame path`, `comment`) VALUES (?, ?, ?, ?)',
       [session.name, session.imagePath, session.framePath ?? '', 'simulated session'],
     );
-    const optics = await SimulatedMicroscope.recordOptics(this.db, row.insertId, this.cameraInstrumentId);
-    return new SimulatedMicroscope(this.db, { ...this.options, session }, this.cameraInstrumentId, row.insertId, optics);
+    return { sessionId: row.insertId, optics: await SimulatedMicroscope.recordOptics(db, row.insertId, cameraInstrumentId) };
   }
 
   /** The TEM (with its Cs), the exposure preset (with its dose) and the pixel-size calibration of the session. */
@@ -250,7 +252,7 @@ export class SimulatedMicroscope {
         const file = path.join(folder, `frames_${pad(frame, Math.max(4, String(frames).length))}.mrc`);
         await writeGrowingFile(file, Math.ceil(options.bytes / frames), writeMs / frames, this.counter * 10 + frame);
       }
-      await writeFile(path.join(folder, 'info.txt'), `Dataset Name = ${framesName}\nFrames Per Second = 40\n`);
+      await writeFile(path.join(folder, DE_INFO_FILE), `Dataset Name = ${framesName}\nFrames Per Second = 40\n`);
       return folder;
     }
     const extension = format === 'falcon' ? 'mrcs' : format;
