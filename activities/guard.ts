@@ -1,9 +1,11 @@
 /**
- * What every io and archive activity does first and last: check its input's shape (src/activityInputs.ts), and
- * turn a refusal on safety grounds into a failure without retries, which parks the movie with the reason.
+ * What every io and archive activity does first and last: check its input's shape (src/activityInputs.ts),
+ * heartbeat every full-file loop it runs, and turn a refusal on safety grounds into a failure without retries,
+ * which parks the movie with the reason.
  */
 import { ACTIVITY_INPUTS, checkActivityInput, type CheckedActivity } from '../src/activityInputs.js';
-import { refuseUnsafe } from './progress.js';
+import { withFileProgress } from '../src/fileProgress.js';
+import { heartbeatFileProgress, refuseUnsafe } from './progress.js';
 
 const isChecked = (name: string): name is CheckedActivity => name in ACTIVITY_INPUTS;
 
@@ -13,7 +15,7 @@ export function guardActivities<T extends Record<string, (input: never) => Promi
       name,
       async (input: never) => {
         if (isChecked(name)) checkActivityInput(name, input);
-        return activity(input).catch(refuseUnsafe);
+        return withFileProgress(heartbeatFileProgress(), () => activity(input)).catch(refuseUnsafe);
       },
     ]),
   ) as T;

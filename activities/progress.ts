@@ -1,14 +1,39 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { FileProgressListener, HeartbeatDetails } from '../src/fileProgress.js';
+
+/** Each heartbeat carries everything reported so far: a part count is not lost when a loop reports its bytes. */
+const reported = new WeakMap<Context, HeartbeatDetails>();
+
+/** Heartbeats (the SDK throttles the calls to the server); throws when the workflow has cancelled the activity (e.g. a hold). */
+function heartbeat(context: Context, change: HeartbeatDetails): void {
+  if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+  const details = { ...reported.get(context), ...change };
+  reported.set(context, details);
+  context.heartbeat(details);
+}
 
 /**
- * Progress callback for long copies and long part lists: heartbeats the bytes or parts done (the SDK throttles the calls) so a dead worker
- * is noticed within the heartbeat timeout, and stops the copy when the workflow cancels it (e.g. a hold).
+ * Progress callback for long copies and long part lists: heartbeats the bytes or parts done so a dead worker is
+ * noticed within the heartbeat timeout, and stops the copy when the workflow cancels it.
  */
 export function heartbeatProgress(unit: 'bytesDone' | 'partsDone' = 'bytesDone'): (done: number) => void {
   const context = Context.current();
-  return (done) => {
+  return (done) => heartbeat(context, { [unit]: done });
+}
+
+/** Loops report every chunk (8 MiB); a few heartbeats a second are plenty. */
+const FILE_HEARTBEAT_EVERY_MS = 250;
+
+/** Heartbeats the full-file loops of this activity (src/fileProgress.ts); a cancellation is seen at every chunk. */
+export function heartbeatFileProgress(): FileProgressListener {
+  const context = Context.current();
+  let lastAt = 0;
+  return (file) => {
     if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
-    context.heartbeat({ [unit]: done });
+    const now = Date.now();
+    if (now - lastAt < FILE_HEARTBEAT_EVERY_MS) return;
+    lastAt = now;
+    heartbeat(context, { file });
   };
 }
 

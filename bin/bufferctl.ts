@@ -43,6 +43,7 @@ import {
   type MovieStage,
 } from '../src/operatorNames.js';
 import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js';
+import type { HeartbeatDetails } from '../src/fileProgress.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
 import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
@@ -103,7 +104,7 @@ async function pendingActivities(client: Client, workflowId: string): Promise<Pe
   const description = await client.workflow.getHandle(workflowId).describe();
   return (description.raw.pendingActivities ?? []).map((activity) => {
     const details = activity.heartbeatDetails?.payloads?.[0];
-    const progress = details ? (defaultPayloadConverter.fromPayload(details) as { bytesDone?: number; waiting?: string }) : undefined;
+    const progress = details ? (defaultPayloadConverter.fromPayload(details) as HeartbeatDetails) : undefined;
     return {
       activityType: activity.activityType?.name ?? '?',
       attempt: activity.attempt ?? 1,
@@ -111,6 +112,7 @@ async function pendingActivities(client: Client, workflowId: string): Promise<Pe
       lastFailure: activity.lastFailure?.message ?? undefined,
       bytesDone: progress?.bytesDone,
       waiting: progress?.waiting,
+      file: progress?.file,
     };
   });
 }

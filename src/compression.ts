@@ -25,6 +25,7 @@ import {
   VerificationError,
   type CopyOutcome,
 } from './copy.js';
+import { reportFileProgress, reportWhile, type FileStep } from './fileProgress.js';
 import type { FileFingerprint } from './movie.js';
 
 export type Compression = 'gzip';
@@ -56,8 +57,10 @@ const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() 
  * A handle's bytes from its start as a stream, and a stream into a handle from its start: by positional reads
  * and writes, so the handle stays open (and the caller's to close) when the pipeline ends.
  */
-async function* fromStart(handle: FileHandle): AsyncGenerator<Buffer> {
+async function* fromStart(handle: FileHandle, step: FileStep): AsyncGenerator<Buffer> {
+  const { size } = await handle.stat();
   for (let position = 0; ; ) {
+    reportFileProgress(step, position, size);
     const buffer = Buffer.allocUnsafe(1024 * 1024);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
     if (bytesRead === 0) return;
@@ -80,7 +83,7 @@ function intoHandle(handle: FileHandle): Writable {
 
 async function fingerprintDecompressedHandle(handle: FileHandle): Promise<FileFingerprint> {
   const hash = hashing();
-  await pipeline(fromStart(handle), createGunzip(), hash.transform, discard());
+  await pipeline(fromStart(handle, 'decompress'), createGunzip(), hash.transform, discard());
   return hash.result();
 }
 
@@ -123,8 +126,8 @@ export async function compressVerified(
     const target = await destination.root.createFile(tempPath, { replaceStale: true });
     try {
       const read = hashing(options.onProgress);
-      await pipeline(fromStart(sourceHandle), read.transform, createGzip({ level: 6 }), intoHandle(target));
-      await target.sync();
+      await pipeline(fromStart(sourceHandle, 'compress'), read.transform, createGzip({ level: 6 }), intoHandle(target));
+      await reportWhile('flush', before.size, target.sync());
       const [original, readBack] = [read.result(), await fingerprintDecompressedHandle(target)];
       for (const [what, seen] of [['read', original], ['decompressed read-back', readBack]] as const) {
         if (!sameContent(seen, expected)) {

@@ -11,6 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { xxh3 } from '@node-rs/xxhash';
 import type { FileFingerprint, SourceIdentity } from './movie.js';
+import { reportFileProgress, reportWhile, type FileStep } from './fileProgress.js';
 import { setOwnership, UnsafePathError, type Owner, type SafeRoot } from './safeFs.js';
 
 export type { FileFingerprint, SourceIdentity };
@@ -103,11 +104,13 @@ export interface Place {
 }
 
 /** Hashes a whole open file from its start; the read-back half of every verification. */
-export async function fingerprintHandle(handle: FileHandle): Promise<FileFingerprint> {
+export async function fingerprintHandle(handle: FileHandle, step: FileStep = 'hash'): Promise<FileFingerprint> {
   const hasher = xxh3.Xxh3.withSeed();
-  const [buffer] = pageAlignedBuffers(1, (await handle.stat()).size) as [Buffer];
+  const { size } = await handle.stat();
+  const [buffer] = pageAlignedBuffers(1, size) as [Buffer];
   let bytes = 0;
   for (;;) {
+    reportFileProgress(step, bytes, size);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, bytes);
     if (bytesRead === 0) break;
     hasher.update(buffer.subarray(0, bytesRead));
@@ -159,6 +162,7 @@ async function streamAndHash(source: FileHandle, target: FileHandle, sourceBytes
       // This buffer's previous write must finish before it is refilled; the other slots' writes go on meanwhile.
       await writes[slot];
       onProgress?.(position);
+      reportFileProgress('copy', position, sourceBytes);
       const buffer = buffers[slot]!;
       const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
       if (bytesRead === 0) break;
@@ -203,7 +207,7 @@ export async function copyVerified(source: Place, destination: Place, options: C
     try {
       written = await streamAndHash(sourceHandle, target, sourceIdentity.bytes, options.onProgress);
       // Read back while the last dirty pages go to disk: the bytes read are the ones being written.
-      const [readBack] = await Promise.all([fingerprintHandle(target), target.sync()]);
+      const [readBack] = await Promise.all([fingerprintHandle(target, 'read-back'), reportWhile('flush', written.bytes, target.sync())]);
       const after = await identityOf(sourceHandle);
       if (after.bytes !== sourceIdentity.bytes || after.mtimeMs !== sourceIdentity.mtimeMs || written.bytes !== after.bytes) {
         throw new SourceChangedError(source.path, sourceIdentity, after);

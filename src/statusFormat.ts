@@ -1,4 +1,5 @@
 /** Human-readable text for a movie's status, as `bufferctl status` prints it. Pure. */
+import type { FileProgress } from './fileProgress.js';
 import { describeScope } from './holds.js';
 import type { MovieStatus } from './movie.js';
 import { escapeName } from './names.js';
@@ -15,6 +16,8 @@ export interface PendingActivity {
   bytesDone?: number;
   /** What a started activity waits for, when it reports it (an archive copy waiting out an outage). */
   waiting?: string;
+  /** The full-file loop it was in at its last heartbeat. */
+  file?: FileProgress;
 }
 
 export function formatMovieStatus(workflowId: string, status: MovieStatus, pending: PendingActivity[] = []): string {
@@ -45,7 +48,8 @@ export function formatMovieStatus(workflowId: string, status: MovieStatus, pendi
     }
     const progress = p.bytesDone !== undefined ? `, ${formatBytes(p.bytesDone)} done` : '';
     const waiting = p.waiting ? `, waiting: ${p.waiting}` : '';
-    lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${waiting}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
+    const file = p.file ? `, ${p.file.step} ${formatBytes(p.file.bytesDone)} of ${formatBytes(p.file.bytesTotal)}` : '';
+    lines.push(`  running    ${p.activityType}, attempt ${p.attempt}${progress}${file}${waiting}${p.lastFailure ? `, last failure: ${p.lastFailure}` : ''}`);
   }
   if (status.lastError) lines.push(`  last error ${status.lastError.stage} at ${status.lastError.at}: ${escapeName(status.lastError.message)}`);
   for (const warning of status.warnings) lines.push(`  WARNING    ${escapeName(warning)}`);
