@@ -20,6 +20,7 @@ import type { ProbeResult, TargetGate } from '../src/storageHealth.js';
 import { guardActivities } from './guard.js';
 import { currentAttempt, heartbeatProgress } from './progress.js';
 import { syncReferencesToArchive } from './references.js';
+import { oneAtATime } from '../src/oneAtATime.js';
 
 /** One line per archived movie in the archive session folder, as transfermonitor.sh kept. */
 export const TRANSFER_LOG = 'transfer.log';
@@ -56,7 +57,7 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
   });
   async function bufferEntry(file: string, kind: 'file' | 'folder') {
     const info = await buffer.entry(file);
-    if (!info) throw Object.assign(new Error(`buffer ${kind} ${file} is missing`), { code: 'ENOENT' });
+    if (!info) throw ApplicationFailure.nonRetryable(`buffer ${kind} ${file} is missing; nothing was archived`, FAILURE_TYPES.bufferCopyMissing);
     if (kind === 'file' ? !info.isFile() : !info.isDirectory()) throw new UnsafePathError(`buffer ${kind} ${file} is a link or not a ${kind}; refusing to archive it`);
     return info;
   }
@@ -74,8 +75,10 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
      * must hash to the fingerprints taken off the camera, so a buffer copy that rotted is caught here, not archived.
      */
     async archiveMovie(input: ArchiveMovieInput) {
-      await waitForTarget();
-      return archiveParts(input);
+      return afterEarlierAttempts(path.join(input.archiveDir, input.filename), async () => {
+        await waitForTarget();
+        return archiveParts(input);
+      });
     },
   });
 
@@ -142,6 +145,28 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
       context.heartbeat({ waiting });
       // Cancellable (the sleep): a hold placed meanwhile ends the wait.
       await Promise.race([context.sleep(pauseMs), gate.nextProbe()]);
+    }
+  }
+
+  /**
+   * A hold that cancels a copy frees the movie at once (an activity with retries has no start event until it
+   * ends, and the SDK resolves its cancellation as soon as the server records the request; measured in
+   * test/integration/neverFails.test.ts), while the old attempt stops only at its next heartbeat: a release meanwhile must not start a
+   * second copy into the same temporary file. Waits, heartbeating, until this process's earlier attempt ended.
+   */
+  async function afterEarlierAttempts<T>(movie: string, work: () => Promise<T>): Promise<T> {
+    const context = Context.current();
+    let started = false;
+    const waiting = setInterval(() => {
+      if (!started) context.heartbeat({ waiting: 'an earlier attempt of this movie is still stopping' });
+    }, Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    try {
+      return await oneAtATime(`archive:${movie}`, () => {
+        started = true;
+        return work();
+      });
+    } finally {
+      clearInterval(waiting);
     }
   }
 

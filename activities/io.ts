@@ -28,6 +28,7 @@ import { isMounted, unmountedBecause } from '../src/mounts.js';
 import type { CopiedPart, MoviePart, PlacedPart } from '../src/movie.js';
 import { DE_INFO_FILE, isDeFolderFile, leginonMovieFileName, refuseUnshowableName, sidecarName } from '../src/names.js';
 import { confineTo } from '../src/paths.js';
+import { FAILURE_TYPES } from '../src/operatorNames.js';
 import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { PartManifests } from '../src/partManifests.js';
 import type { Parts } from '../src/parts.js';
@@ -36,7 +37,7 @@ import { SafeRoot, UnsafePathError } from '../src/safeFs.js';
 import { formatBytes } from '../src/units.js';
 import { activeBufferHost } from '../src/routing.js';
 import { guardActivities } from './guard.js';
-import { currentAttempt, heartbeatProgress, isUnsafe } from './progress.js';
+import { currentAttempt, heartbeatProgress, isUnsafe, waitFailure } from './progress.js';
 import { createReferenceActivities } from './references.js';
 
 export interface IoDeps {
@@ -78,7 +79,7 @@ export type CameraMovieClaim = { claim: 'ours' } | { claim: 'unknown'; noImageAt
 async function listParts(camera: SafeRoot, fileName: string, suffix: string, framesName: string): Promise<(MoviePart & { bytes: number })[]> {
   const where = path.join(camera.root, fileName);
   const entry = await camera.entry(where);
-  if (!entry) throw Object.assign(new Error(`camera file ${where} is gone`), { code: 'ENOENT' });
+  if (!entry) throw ApplicationFailure.nonRetryable(`camera file ${where} is gone (deleted on the camera PC?); nothing was copied`, FAILURE_TYPES.cameraFileGone);
   if (entry.isSymbolicLink()) throw new UnsafePathError(`camera entry ${where} is a symbolic link; refusing to follow it`);
   if (entry.isDirectory()) {
     const files = (await camera.listWithStats(where, heartbeatProgress('partsDone'))).filter(isDeFolderFile).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -120,9 +121,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     const free = fs.bavail * fs.bsize;
     const reserve = config.capacity.reserveGiB * 1024 ** 3;
     if (free - needed < reserve) {
-      throw ApplicationFailure.retryable(
+      throw waitFailure(
+        FAILURE_TYPES.bufferFull,
         `buffer ${bufferHost.root} is full: ${formatBytes(free)} free, this movie needs ${formatBytes(needed)} and capacity.reserveGiB keeps ${formatBytes(reserve)}; waiting, nothing written, the camera file stays`,
-        'BufferFull',
       );
     }
   }
@@ -131,9 +132,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
   async function mountedCamera(cameraHost: string): Promise<CameraConfig> {
     const camera = cameraConfig(config, cameraHost);
     if (!(await isMounted(camera))) {
-      throw ApplicationFailure.retryable(
+      throw waitFailure(
+        FAILURE_TYPES.cameraShareDown,
         `camera share ${camera.root} is not mounted (${unmountedBecause(camera)}); waiting, nothing is taken from it or deleted on it`,
-        'CameraShareDown',
       );
     }
     return camera;
@@ -171,9 +172,9 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await buffer.unlink(stagedPath).catch(() => undefined);
         const outcome = await copyVerified({ root: share, path: sourcePath }, { root: buffer, path: stagedPath }, { onProgress: (n) => progress(bytesBefore + n) }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOSPC') throw error;
-          throw ApplicationFailure.retryable(
+          throw waitFailure(
+            FAILURE_TYPES.bufferFull,
             `buffer ${bufferHost.root} filled up during the copy (other writes took the room); the partial copy was removed, the camera file stays; waiting`,
-            'BufferFull',
           );
         });
         bytesBefore += outcome.fingerprint.bytes;
@@ -341,10 +342,10 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
             sourceIdentityAt({ root: share, path: sources[index]! }),
           ]);
           if (!sameContent(staged, part.fingerprint)) {
-            throw new Error(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`);
+            throw ApplicationFailure.nonRetryable(`staged copy ${part.stagedPath} no longer matches the camera file's hash; the camera file is kept`, FAILURE_TYPES.copyNotVerified);
           }
           if (now && (now.bytes !== part.identity.bytes || now.mtimeMs !== part.identity.mtimeMs)) {
-            throw ApplicationFailure.nonRetryable(`camera file ${sources[index]} changed after it was copied; it is kept`, 'CameraFileChanged');
+            throw ApplicationFailure.nonRetryable(`camera file ${sources[index]} changed after it was copied; it is kept`, FAILURE_TYPES.cameraFileChanged);
           }
         }
         for (const source of sources) await share.unlink(source).catch(ignoreMissing);
@@ -385,7 +386,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
       for (const [index, part] of parts.entries()) {
         progress(index);
         const placed = placedBySuffix.get(part.targetSuffix);
-        if (!placed) throw ApplicationFailure.nonRetryable(`part ${part.targetSuffix} of ${part.sourcePath} was never placed; camera files kept`, 'CopyNotVerified');
+        if (!placed) throw ApplicationFailure.nonRetryable(`part ${part.targetSuffix} of ${part.sourcePath} was never placed; camera files kept`, FAILURE_TYPES.copyNotVerified);
         const now = await fingerprintAt({ root: rootHolding(placed.path), path: placed.path }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'ENOENT') throw error;
           return undefined;
@@ -394,7 +395,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
           const found = now ? `holds ${describeContent(now)}` : 'is missing';
           throw ApplicationFailure.nonRetryable(
             `buffer copy ${placed.path} ${found}, but the camera file hashed to ${describeContent(part.fingerprint)}; camera files kept`,
-            'CopyNotVerified',
+            FAILURE_TYPES.copyNotVerified,
           );
         }
       }
@@ -436,7 +437,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
         await copyVerified(from, { root: buffer, path: fresh }, { expected: part.fingerprint, onProgress: heartbeatProgress() }).catch((error: unknown) => {
           if (!(error instanceof SourceDamagedError)) throw error;
           const problem = `cannot restore ${bufferPath}: the camera file no longer holds this movie's bytes (${error.message})`;
-          throw ApplicationFailure.nonRetryable(problem, 'CameraFileChanged');
+          throw ApplicationFailure.nonRetryable(problem, FAILURE_TYPES.cameraFileChanged);
         });
         // Replacing is safe here: the file replaced is this movie's own copy, proven not to hold its bytes.
         await buffer.rename(fresh, bufferPath);

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { FileProgressListener, HeartbeatDetails } from '../src/fileProgress.js';
 
 /** Each heartbeat carries everything reported so far: a part count is not lost when a loop reports its bytes. */
@@ -50,4 +51,9 @@ export function isUnsafe(error: unknown): error is Error {
 export function refuseUnsafe(error: unknown): never {
   if (isUnsafe(error)) throw ApplicationFailure.nonRetryable(error.message, error.name);
   throw error;
+}
+
+/** An expected wait (a full buffer, an unmounted share): retried, and benign so it does not count as a failure. */
+export function waitFailure(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, category: ApplicationFailureCategory.BENIGN });
 }

@@ -31,6 +31,7 @@ import {
   type FrameOrientation,
 } from '../src/references.js';
 import { isUnsafe } from './progress.js';
+import { oneAtATime } from '../src/oneAtATime.js';
 
 const ignoreExisting = (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EEXIST') throw error;
@@ -88,18 +89,6 @@ async function writeImageOnce(folder: ReferencesFolder, name: string, image: Ima
   await folder.root.unlink(temp);
 }
 
-/**
- * Movies of one session share one references folder; the io worker runs several at once, so the folder's
- * write-once copies and list appends are done one movie at a time.
- */
-const folderQueues = new Map<string, Promise<unknown>>();
-function oneAtATime<T>(folder: string, work: () => Promise<T>): Promise<T> {
-  const previous = folderQueues.get(folder) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(work);
-  folderQueues.set(folder, next);
-  void next.finally(() => folderQueues.get(folder) === next && folderQueues.delete(folder)).catch(() => undefined);
-  return next;
-}
 
 /** Writes the image's corrector plan once, and its turned `_mod` copy; returns the name the list records. */
 async function writeDefectPlans(folder: ReferencesFolder, references: MovieReferences, orientation: FrameOrientation): Promise<string> {
@@ -183,6 +172,7 @@ export function createReferenceActivities({ config, bufferRoot, db, logger }: Re
         await root.ensureFolder(folderPath, { mode: parseMode(folderMode), owner });
         const folder: ReferencesFolder = { root, path: folderPath, fileMode: parseMode(fileMode), owner };
         const orientation = { flip: references.flip, rotate: references.rotate };
+        // Movies of one session share one references folder: its write-once copies and list appends go one movie at a time.
         return await oneAtATime(folderPath, async () => {
           await createOnce(folder, REFERENCE_LIST, REFERENCE_LIST_HEADER);
           await createOnce(folder, FAILED_REFERENCES, FAILED_REFERENCES_HEADER);

@@ -24,6 +24,7 @@ import {
   SourceDamagedError,
   VerificationError,
   type CopyOutcome,
+  type FileIdentity,
 } from './copy.js';
 import { reportFileProgress, reportWhile, type FileStep } from './fileProgress.js';
 import type { FileFingerprint } from './movie.js';
@@ -121,6 +122,7 @@ export async function compressVerified(
   const tempPath = defaultTempPath(destination.path);
   const sourceHandle = await source.root.openFile(source.path);
   let before: { size: number; mtimeMs: number };
+  let verifiedFile: FileIdentity;
   try {
     before = await sourceHandle.stat();
     const target = await destination.root.createFile(tempPath, { replaceStale: true });
@@ -136,6 +138,7 @@ export async function compressVerified(
         }
       }
       await setOwnershipFor(target, options.ownership);
+      verifiedFile = await target.stat();
     } finally {
       await target.close();
     }
@@ -145,5 +148,5 @@ export async function compressVerified(
   } finally {
     await sourceHandle.close();
   }
-  return publish({ root: destination.root, path: tempPath }, destination.path, expected, { bytes: before.size, mtimeMs: before.mtimeMs }, fingerprintDecompressed);
+  return publish({ root: destination.root, path: tempPath, verified: verifiedFile }, destination.path, expected, { bytes: before.size, mtimeMs: before.mtimeMs }, fingerprintDecompressed);
 }

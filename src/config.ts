@@ -328,6 +328,11 @@ export const ConfigSchema = z
          * once the fault is fixed, movies go on within this long.
          */
         maximumRetryInterval: duration('1m'),
+        /**
+         * A stopping worker (SIGTERM) lets running activities finish this long before it cancels them; keep it
+         * below systemd's TimeoutStopSec (60 s in deploy/systemd), or the copies are killed instead.
+         */
+        shutdownGrace: duration('45s'),
       })
       .prefault({}),
   })

@@ -97,6 +97,12 @@ export async function writeFully(handle: FileHandle, data: Uint8Array, position:
   }
 }
 
+/** Which file a name pointed to when it was verified. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
 /** A file below one of the configured roots: every change to it goes through that root (src/safeFs.ts). */
 export interface Place {
   root: SafeRoot;
@@ -201,6 +207,7 @@ export async function copyVerified(source: Place, destination: Place, options: C
   const sourceHandle = await source.root.openFile(source.path);
   let written: FileFingerprint;
   let sourceIdentity: SourceIdentity;
+  let verifiedFile: FileIdentity;
   try {
     sourceIdentity = await identityOf(sourceHandle);
     const target = await destination.root.createFile(tempPath, { replaceStale: true });
@@ -219,6 +226,7 @@ export async function copyVerified(source: Place, destination: Place, options: C
         throw new SourceDamagedError(`${source.path} holds ${describeContent(written)}, expected ${describeContent(options.expected)}`);
       }
       await setOwnershipFor(target, options.ownership);
+      verifiedFile = await target.stat();
     } finally {
       await target.close();
     }
@@ -228,22 +236,28 @@ export async function copyVerified(source: Place, destination: Place, options: C
   } finally {
     await sourceHandle.close();
   }
-  return publish({ root: destination.root, path: tempPath }, destination.path, written, sourceIdentity);
+  return publish({ root: destination.root, path: tempPath, verified: verifiedFile }, destination.path, written, sourceIdentity);
 }
 
 /**
- * Links a verified temporary file to its final name, never replacing a file; an existing file is compared by
+ * Links a verified temporary file to its final name, never replacing a file, and only while the name is still
+ * the file that was verified; an existing file is compared by
  * its content (`fingerprintOf`: the bytes, or for a compressed copy the bytes it decompresses to). A link at
  * the final name is refused (UnsafePathError), never followed.
  */
 export async function publish(
-  temp: Place,
+  temp: Place & { verified: FileIdentity },
   destination: string,
   fingerprint: FileFingerprint,
   source: SourceIdentity,
   fingerprintOf: (place: Place) => Promise<FileFingerprint> = fingerprintAt,
 ): Promise<CopyOutcome> {
   const { root } = temp;
+  const now = await root.entry(temp.path);
+  if (!now || now.dev !== temp.verified.dev || now.ino !== temp.verified.ino) {
+    // Another attempt of the same copy (one whose cancellation had not reached it yet) took the name over.
+    throw new VerificationError(`${temp.path} is no longer the file this attempt verified (another attempt replaced it); nothing published`);
+  }
   try {
     await root.link(temp.path, destination);
   } catch (error) {

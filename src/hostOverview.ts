@@ -12,7 +12,7 @@ import type { TargetHealth } from './storageHealth.js';
 import { movieListQuery, type MovieFilter } from './visibilityQuery.js';
 
 export async function gatherHostOverview(client: Client, config: Config, bufferHost: string, root: string): Promise<HostOverview> {
-  const count = async (filter: MovieFilter) => (await client.workflow.count(movieListQuery({ ...filter, bufferHost, open: true }))).count;
+  const count = async (filter: MovieFilter) => (await client.workflow.count(movieListQuery({ bufferHost, open: true, ...filter }))).count;
   const stages = Object.fromEntries(await Promise.all(MOVIE_STAGES.map(async (stage) => [stage, await count({ stage })] as const)));
   const unarchived: HostOverview['unarchived'] = { movies: 0, bytes: 0 };
   for await (const movie of client.workflow.list({ query: movieListQuery({ bufferHost, stages: UNARCHIVED_STAGES, open: true }) })) {
@@ -41,5 +41,6 @@ export async function gatherHostOverview(client: Client, config: Config, bufferH
     capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarly.length },
     health,
     preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },
+    closedBadly: await count({ open: false, closedBadly: true }),
   };
 }

@@ -40,7 +40,9 @@ export function ingestRequest(config: Config, camera: CameraConfig, fileName: st
         settings: movieSettings(config, camera),
       },
     ],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    // A movie whose workflow was terminated (a movie parks, it never fails by itself) is taken again when the
+    // watcher next sees its file; one that ended well keeps its id for the namespace's retention.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     typedSearchAttributes: [
       { key: SEARCH_ATTRIBUTES.movieStage, value: 'copying' },
       { key: SEARCH_ATTRIBUTES.cameraHost, value: camera.host },

@@ -83,10 +83,26 @@ export const SIGNALS = {
   reprocess: 'reprocess',
 } as const;
 
-/** Failure types an operator meets in the Web UI; the workflow acts on them. */
+/**
+ * Failure types an operator meets in the Web UI. Waits (full buffer, unmounted share) are retried and marked
+ * benign, so the Web UI and the SDK's metrics do not count them as failures; the others are permanent and park
+ * the movie with their message.
+ */
 export const FAILURE_TYPES = {
   /** A buffer copy no longer holds the bytes that came off the camera (caught while archiving it). */
   bufferCopyDamaged: 'BufferCopyDamaged',
+  /** Waiting: no room on the buffer for this movie (capacity.reserveGiB kept free). */
+  bufferFull: 'BufferFull',
+  /** Waiting: the camera share is not mounted (no marker, not a mount point). */
+  cameraShareDown: 'CameraShareDown',
+  /** The camera file went away before it was copied (deleted on the camera PC). */
+  cameraFileGone: 'CameraFileGone',
+  /** The camera file changed after it was copied: a different file, left alone. */
+  cameraFileChanged: 'CameraFileChanged',
+  /** A copy does not hold what the camera file hashed to: the camera file is kept. */
+  copyNotVerified: 'CopyNotVerified',
+  /** The buffer copy to archive is not there: archiving it again cannot bring it back. */
+  bufferCopyMissing: 'BufferCopyMissing',
 } as const;
 
 export const QUERIES = {

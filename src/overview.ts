@@ -20,6 +20,8 @@ export interface HostOverview {
   capacity?: { usedFraction: number; aboveHigh: boolean; at: string; expiredEarly: number };
   health: TargetHealth | { unavailable: string };
   preprocess: { waiting: number; failed: number };
+  /** Movie workflows that failed, were terminated or timed out, within the namespace's retention. */
+  closedBadly: number;
 }
 
 function releaseFlag(scope: HoldScope): string {
@@ -81,12 +83,16 @@ export function formatOverview(hosts: HostOverview[], holds: HoldRecord[], names
     }
     if (host.stages['archive-held']) lines.push(`  HOLDS      ${host.stages['archive-held']} movies held out of the archive`);
     if (host.stages.parked) lines.push(`  PARKED     ${host.stages.parked} movies need an operator (bufferctl status <movie> says why)`);
+    if (host.closedBadly) {
+      lines.push(`  FAILED     ${host.closedBadly} movie workflows failed or were terminated: their movies are neither archived nor expired by anyone`);
+    }
     lines.push(`  preprocess ${host.preprocess.waiting} queued or running, ${host.preprocess.failed} failed`);
     lines.push('  list them:');
     lines.push(`    not archived  ${listing({ bufferHost: host.bufferHost, stages: UNARCHIVED_STAGES })}`);
     lines.push(`    held          ${listing({ bufferHost: host.bufferHost, stage: 'archive-held' })}`);
     lines.push(`    parked        ${listing({ bufferHost: host.bufferHost, stage: 'parked' })}`);
     lines.push(`    preprocessing ${listing({ bufferHost: host.bufferHost, preprocessState: ['queued', 'running'] })}`);
+    if (host.closedBadly) lines.push(`    failed        ${temporalListCommand(movieListQuery({ bufferHost: host.bufferHost, closedBadly: true }), namespace)}`);
   }
   return lines.join('\n');
 }

@@ -12,6 +12,11 @@ export interface MovieFilter {
   stages?: readonly MovieStage[];
   /** Only movies whose workflow is still open (not yet expired). */
   open?: boolean;
+  /**
+   * Only movies whose workflow ended without expiring its movie: failed, terminated or timed out (kept for the
+   * namespace's retention). A movie parks rather than fail, so each one is a bug or an operator's terminate.
+   */
+  closedBadly?: boolean;
   session?: string;
   cameraHost?: string;
   bufferHost?: string;
@@ -27,6 +32,7 @@ export function movieListQuery(filter: MovieFilter = {}): string {
   if (filter.stage) clauses.push(`${SEARCH_ATTRIBUTES.movieStage.name} = ${quote(filter.stage)}`);
   if (filter.stages) clauses.push(`${SEARCH_ATTRIBUTES.movieStage.name} IN (${filter.stages.map(quote).join(', ')})`);
   if (filter.open) clauses.push(`ExecutionStatus = 'Running'`);
+  if (filter.closedBadly) clauses.push(`ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut')`);
   if (filter.session) clauses.push(`${SEARCH_ATTRIBUTES.leginonSession.name} = ${quote(filter.session)}`);
   if (filter.cameraHost) clauses.push(`${SEARCH_ATTRIBUTES.cameraHost.name} = ${quote(filter.cameraHost)}`);
   if (filter.bufferHost) clauses.push(`${SEARCH_ATTRIBUTES.bufferHost.name} = ${quote(filter.bufferHost)}`);

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { archiveProbeTaskQueue, archiveTaskQueue, STORAGE_HEALTH_WORKFLOW_TYPE, storageHealthWorkflowId } from '../src/operatorNames.js';
 import { ensureWorkflowRunning } from '../src/temporal.js';
 import type { StorageHealthInput } from '../workflows/storageHealth.js';
+import { commonWorkerOptions } from './options.js';
 
 /** The copies queue and the probe queue, served by one process so copies and probes share one view of the target. */
 export async function createArchiveWorkers(connection: NativeConnection, config: Config, bufferHost: BufferHostConfig): Promise<Worker[]> {
@@ -20,7 +21,7 @@ export async function createArchiveWorkers(connection: NativeConnection, config:
     logger: logger.child({ role: 'archive', bufferHost: bufferHost.name, target }),
   });
   const worker = (taskQueue: string, slots: number) =>
-    Worker.create({ connection, namespace: config.temporal.namespace, taskQueue, activities, maxConcurrentActivityTaskExecutions: slots });
+    Worker.create({ ...commonWorkerOptions(connection, config), taskQueue, activities, maxConcurrentActivityTaskExecutions: slots });
   return Promise.all([
     worker(archiveTaskQueue(target, bufferHost.name), config.archive.concurrency),
     worker(archiveProbeTaskQueue(target, bufferHost.name), 1),

@@ -9,6 +9,7 @@ import type { Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
 import { BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId, ioTaskQueue } from '../src/operatorNames.js';
 import { ensureWorkflowRunning } from '../src/temporal.js';
+import { commonWorkerOptions } from './options.js';
 
 export async function createIoWorker(
   connection: NativeConnection,
@@ -19,8 +20,7 @@ export async function createIoWorker(
 ): Promise<Worker> {
   const ioLogger = logger.child({ role: 'io', bufferHost: bufferHost.name });
   return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+    ...commonWorkerOptions(connection, config),
     taskQueue: ioTaskQueue(bufferHost.name),
     activities: {
       ...createIoActivities({ config, bufferHost, db, logger: ioLogger }),

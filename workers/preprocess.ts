@@ -14,6 +14,7 @@ import { SafeRoot } from '../src/safeFs.js';
 import { preprocessTaskQueue } from '../src/operatorNames.js';
 import { GpuPool } from '../src/preprocess/gpuPool.js';
 import { DEFAULT_EXECUTABLES, engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+import { commonWorkerOptions } from './options.js';
 
 /** Resolves each configured engine's program, or throws naming the config key and the program. */
 export async function resolveEngineExecutables(config: Config): Promise<PreprocessDeps['executables']> {
@@ -58,8 +59,7 @@ export async function createPreprocessWorkers(
   });
   const worker = (device: 'gpu' | 'cpu', gpus: GpuPool | undefined, slots: number) =>
     Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
+      ...commonWorkerOptions(connection, config),
       taskQueue: preprocessTaskQueue(device, bufferHost.name),
       activities: createPreprocessActivities(deps(gpus)),
       maxConcurrentActivityTaskExecutions: slots,

@@ -9,7 +9,6 @@ import {
   condition,
   defineQuery,
   defineSignal,
-  isCancellation,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -28,7 +27,8 @@ import { conflictedPaths, mainPart, manifestsOf, partCount, totalBytes, type Par
 import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
-import { DE_FOLDER_SUFFIX } from '../src/names.js';
+import { DE_FOLDER_SUFFIX, shellQuote } from '../src/names.js';
+import { parkingReason } from './failures.js';
 import { PATCHES } from './patches.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
@@ -128,7 +128,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   }
 
   /** Parks the movie where an operator can see it; returns, back in the stage it left, once they signal retry. */
-  async function park(detail: string, advice = `Nothing is lost; signal ${SIGNALS.retry} after fixing it`) {
+  async function park(detail: string, advice = `Nothing is lost; after fixing it: bufferctl retry ${shellQuote(workflowInfo().workflowId)} (signal ${SIGNALS.retry})`) {
     const resumeStage = status.stage;
     enter('parked', `${detail}. ${advice}`);
     retryRequested = false;
@@ -136,16 +136,18 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     enter(resumeStage);
   }
 
-  /** Runs a step whose refusal (an unsafe path or name) will not go away by itself: park until an operator acts. */
-  async function parkOnRefusal<T>(step: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a step whose failure (a refusal of an unsafe path or name, a permanent error, a worker lost mid-cancel)
+   * will not go away by itself: park until an operator acts, then run it again. A movie never fails.
+   */
+  async function parkOnFailure<T>(step: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
         return await step();
       } catch (error) {
-        if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.nonRetryable)) {
-          throw error;
-        }
-        await park(error.cause.message);
+        const reason = parkingReason(error);
+        if (reason === undefined) throw error;
+        await park(reason);
       }
     }
   }
@@ -154,7 +156,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   const claimWaitedMs = settings.claimBeforeCopy ? await claimCameraMovie() : 0;
   if (claimWaitedMs === undefined) return status;
   enter('copying');
-  const copied = await parkOnRefusal(() =>
+  const copied = await parkOnFailure(() =>
     io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
   );
   const main = mainPart(copied.parts);
@@ -172,7 +174,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.leginonSession, value: found.session }]);
 
   enter('placing');
-  const placed = await parkOnRefusal(() =>
+  const placed = await parkOnFailure(() =>
     io.placeInSession({
       cameraHost: input.cameraHost,
       parts: copied.parts,
@@ -187,7 +189,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   warnOfConflicts(placed.parts, 'a different file already had this name; stored as');
   // Movies started before this step left a DE folder's info.txt out of leginondb.
   if (input.suffix === DE_FOLDER_SUFFIX && patched(PATCHES.deInfo)) {
-    const info = await parkOnRefusal(() =>
+    const info = await parkOnFailure(() =>
       io.recordDeInfo({ imageClass: found.imageClass, imageId: found.imageId, parts: placed.parts, bufferIsArchive: found.bufferIsArchive }),
     );
     status.warnings.push(...info.warnings);
@@ -196,7 +198,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   // Every class's movie gets its references line, as Leginon's copier writes; movies started before listed acquisitions only.
   const listsEveryClass = found.imageClass !== 'AcquisitionImageData' && patched(PATCHES.referencesForEveryClass);
   if (found.imageClass === 'AcquisitionImageData' || listsEveryClass) {
-    const references = await parkOnRefusal(() =>
+    const references = await parkOnFailure(() =>
       io.copyReferences({
         ...(listsEveryClass ? { imageClass: found.imageClass } : {}),
         imageId: found.imageId,
@@ -239,7 +241,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     if (expireEarly) status.warnings.push(`expired early: ${expireEarly.reason} (by ${expireEarly.by})`);
     await waitWhileHeld();
     enter('expiring');
-    const expired = await parkOnRefusal(() => io.expireBufferCopy({ buffer: placed.parts, archive: archived }));
+    const expired = await parkOnFailure(() => io.expireBufferCopy({ buffer: placed.parts, archive: archived }));
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {
       enter('expired');
@@ -273,8 +275,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         try {
           const child = await startChild(preprocessMovie, {
             workflowId: preprocessWorkflowId(workflowInfo().workflowId, run),
-            // The buffer copy it reads is deleted at expiry: a run still going then is cancelled with the movie.
-            parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+            // The buffer copy it reads is deleted at expiry: a run still going then is cancelled with the movie. A
+            // movie placed straight into its archive folder ends at once and is never deleted: its run goes on.
+            parentClosePolicy: found.bufferIsArchive ? ParentClosePolicy.ABANDON : ParentClosePolicy.REQUEST_CANCEL,
             args: [
               {
                 movieWorkflowId: workflowInfo().workflowId,
@@ -313,7 +316,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
    */
   async function dropManifests() {
     const manifests = manifestsOf(lists);
-    if (manifests.length) await io.dropPartManifests({ manifests });
+    if (manifests.length) await parkOnFailure(() => io.dropPartManifests({ manifests }));
   }
 
   function warnOfConflicts(parts: Parts<PlacedPart & { conflict: number }>, stored: string) {
@@ -337,12 +340,14 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   async function claimCameraMovie(): Promise<number | undefined> {
     let waitedMs = 0;
     for (;;) {
-      const claim = await io.claimCameraMovie({
-        cameraHost: input.cameraHost,
-        framesName: input.framesName,
-        lookBackDays: settings.lookBackDays,
-        ...(noImageSince ? { noImageSince } : {}),
-      });
+      const claim = await parkOnFailure(() =>
+        io.claimCameraMovie({
+          cameraHost: input.cameraHost,
+          framesName: input.framesName,
+          lookBackDays: settings.lookBackDays,
+          ...(noImageSince ? { noImageSince } : {}),
+        }),
+      );
       if (claim.claim === 'ours') return waitedMs;
       if (claim.claim === 'not-ours') {
         enter('left-on-camera', `${claim.detail}: another server's movie, left on the camera untouched`);
@@ -361,13 +366,15 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     enter('resolving');
     let waitedMs = waitedBeforeCopy;
     for (;;) {
-      const lookup = await io.resolveLeginonName({
-        cameraHost: input.cameraHost,
-        framesName: input.framesName,
-        suffix: input.suffix,
-        lookBackDays: settings.lookBackDays,
-        ...(noImageSince ? { noImageSince } : {}),
-      });
+      const lookup = await parkOnFailure(() =>
+        io.resolveLeginonName({
+          cameraHost: input.cameraHost,
+          framesName: input.framesName,
+          suffix: input.suffix,
+          lookBackDays: settings.lookBackDays,
+          ...(noImageSince ? { noImageSince } : {}),
+        }),
+      );
       status.lookups++;
       if (lookup.kind === 'found') return lookup;
       noImageSince = lookup.kind === 'not-found' ? lookup.noImageAt : undefined;
@@ -389,7 +396,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Clears an unrecorded camera movie off the watched folder (kept in a hidden folder, or in staging). */
   async function setAsideUnknownMovie(): Promise<string> {
-    const setAside: Awaited<ReturnType<IoActivities['setAsideUnknownMovie']>> & { cameraPath?: string; cameraPaths?: string[] } = await parkOnRefusal(() =>
+    const setAside: Awaited<ReturnType<IoActivities['setAsideUnknownMovie']>> & { cameraPath?: string; cameraPaths?: string[] } = await parkOnFailure(() =>
       io.setAsideUnknownMovie({ cameraHost: input.cameraHost, parts: copied.parts }),
     );
     heldParts = setAside.parts;
@@ -401,7 +408,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   async function freeCameraFiles() {
     enter('freeing-camera');
-    const freed = await parkOnRefusal(() => io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }));
+    const freed = await parkOnFailure(() => io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }));
     cameraFreed = true;
     status.attempts.freeCamera = freed.attempt;
     status.camera.freed = freed.freed;
@@ -426,7 +433,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
             `The damaged copy is kept as it is: restore it (e.g. from a backup) and signal ${SIGNALS.retry}`,
           );
         } else {
-          const restored = await io.restoreBufferCopy({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts });
+          const restored = await parkOnFailure(() => io.restoreBufferCopy({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }));
           status.warnings.push(`${damage}; copied again from the camera (${restored.restored.length} file(s))`);
         }
       }
@@ -445,21 +452,27 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
   async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<Parts<PlacedPart>> {
     // Holds placed on the session, the buffer host or everything before this movie got here apply to it too.
-    const wider = await io.activeHolds({ session: found.session, bufferHost: input.bufferHost });
+    const wider = await parkOnFailure(() => io.activeHolds({ session: found.session, bufferHost: input.bufferHost }));
     applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
     for (;;) {
       await waitWhileHeld();
       enter('archiving');
       const scope = new CancellationScope();
+      /**
+       * Set once a hold cancels the copy: whatever the copy then ends with (its cancellation, a timeout of a
+       * worker lost meanwhile, a worker's shutdown) was the hold's doing, even if the hold is already lifted.
+       */
+      let cancelledForHold = false;
       void scope.run(() => condition(() => holds.size > 0)).then(
-        () => scope.cancel(),
+        () => {
+          cancelledForHold = true;
+          scope.cancel();
+        },
         () => undefined,
       );
       try {
-        const archived = await parkOnRefusal(() =>
-          scope.run(() =>
-            archiveOnce({ buffer: placed.parts, bufferDir: found.bufferDir, archiveDir: found.archiveDir, filename: found.filename, damagedArchive: damaged }),
-          ),
+        const archived = await scope.run(() =>
+          archiveOnce({ buffer: placed.parts, bufferDir: found.bufferDir, archiveDir: found.archiveDir, filename: found.filename, damagedArchive: damaged }),
         );
         status.warnings.push(...archived.warnings.filter((w) => !status.warnings.includes(w)));
         status.attempts.archiveMovie = archived.attempt;
@@ -467,7 +480,10 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         warnOfConflicts(archived.parts, 'a different file already had this name in the archive; archived as');
         return archived.parts;
       } catch (error) {
-        if (!(isCancellation(error) && holds.size > 0)) throw error;
+        if (cancelledForHold) continue;
+        const reason = parkingReason(error);
+        if (reason === undefined) throw error;
+        await park(reason);
       } finally {
         scope.cancel();
       }

@@ -16,6 +16,7 @@ export const ALERT_KINDS = [
   'no-new-movies',
   'bad-ctf-fits',
   'preprocessing-behind',
+  'movie-workflows-failed',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -43,6 +44,8 @@ export interface AlertFacts {
     bufferForecast?: FillForecast;
     /** When the oldest movie still waiting for pre-processing started. */
     oldestPreprocessWait?: number;
+    /** Movie workflows that failed, were terminated or timed out (none should: a movie parks instead). */
+    closedBadly: number;
   }[];
   cameras: { host: string; mounted: boolean; forecast?: FillForecast; lastMovieAt?: number }[];
   /** Per session, its latest CTF fits in acquisition order: Å, or null for a failed fit or one without rings. */
@@ -65,6 +68,13 @@ export function evaluateAlerts(facts: AlertFacts, config: Pick<Config, 'alerts' 
     }
     if (within(host.bufferForecast, durationMs(settings.bufferFullWithin))) {
       alerts.push({ kind: 'buffer-filling', subject: host.bufferHost, message: `buffer ${host.bufferHost} ${filling(host.bufferForecast!)}` });
+    }
+    if (host.closedBadly > 0) {
+      alerts.push({
+        kind: 'movie-workflows-failed',
+        subject: host.bufferHost,
+        message: `${host.closedBadly} movie workflows of ${host.bufferHost} failed or were terminated: nothing archives or expires those movies (bufferctl status lists them)`,
+      });
     }
     if (host.oldestPreprocessWait !== undefined && facts.now - host.oldestPreprocessWait >= durationMs(settings.preprocessLag)) {
       alerts.push({ kind: 'preprocessing-behind', subject: host.bufferHost, message: `pre-processing on ${host.bufferHost} is behind acquisition: the oldest waiting movie arrived ${minutes(facts.now - host.oldestPreprocessWait)} ago` });

@@ -67,6 +67,7 @@ export function alertFactsOf(hosts: HostSnapshot[], cameras: CameraSnapshot[], r
       aboveHighWatermark: h.capacity?.aboveHigh ? { usedFraction: h.capacity.usedFraction } : undefined,
       bufferForecast: h.bufferForecast,
       oldestPreprocessWait: h.oldestPreprocessWait ? Date.parse(h.oldestPreprocessWait) : undefined,
+      closedBadly: h.closedBadly,
     })),
     cameras: cameras.map((c) => ({ host: c.host, mounted: c.mounted, forecast: c.forecast, lastMovieAt: c.lastMovieAt ? Date.parse(c.lastMovieAt) : undefined })),
     ctfFits: [...bySession(recent)].map(([session, movies]) => ({

@@ -29,7 +29,7 @@ export const FAST_SETTINGS = {
   leginon: { grace: '3s', lookupInterval: '500ms' },
   expiry: { after: '2s' },
   archiveRetry: { initialInterval: '200ms', maximumInterval: '1s' },
-  activities: { heartbeatTimeout: '4s', maximumRetryInterval: '2s' },
+  activities: { heartbeatTimeout: '4s', maximumRetryInterval: '2s', shutdownGrace: '2s' },
   // Tests must not depend on how full the machine's disk is; the buffer-full test sets its own.
   capacity: { reserveGiB: 0 },
 };

@@ -31,7 +31,7 @@ describe('a movie whose Leginon row is late or missing', () => {
     const heldPath = path.join(path.dirname(movie.cameraFile), '.unknown-frames', path.basename(movie.cameraFile));
     assert.match(parked.detail ?? '', /no Leginon image has frames name/);
     assert.match(parked.detail ?? '', new RegExp(`moved on the camera to ${heldPath}`));
-    assert.match(parked.detail ?? '', /signal retry/);
+    assert.match(parked.detail ?? '', /bufferctl retry .*\(signal retry\)/);
     assert.equal(parked.camera.path, heldPath);
     assert.equal(existsSync(movie.cameraFile), false, 'off the watched folder');
     assert.equal((await fingerprintFile(heldPath)).hash, parked.fingerprint?.hash, 'kept, whole, in the holding folder');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -88,6 +88,23 @@ describe('copyVerified', () => {
     await assert.rejects(copy, cancelled);
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(readdirSync(dir), ['src']);
+  });
+
+  it('publishes nothing when another attempt replaced the temporary file after this one wrote it', async () => {
+    const dir = scratch();
+    const source = randomFile(dir, 'src', 3 * 1024 * 1024);
+    const destination = path.join(dir, 'dest');
+    const copy = copyVerified(at(source), at(destination), {
+      onProgress: (n) => {
+        // A second attempt of the same copy starts over at the same temporary name, and has written half.
+        if (n === 3 * 1024 * 1024) {
+          rmSync(defaultTempPath(destination));
+          writeFileSync(defaultTempPath(destination), Buffer.alloc(1024));
+        }
+      },
+    });
+    await assert.rejects(copy, /no longer the file this attempt verified/);
+    assert.equal(existsSync(destination), false);
   });
 
   it('keeps temporary names short for 250-byte movie names', () => {

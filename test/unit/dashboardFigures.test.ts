@@ -87,7 +87,7 @@ describe('alerts', () => {
   it('raises nothing on a healthy facility', () => {
     assert.deepEqual(
       kinds({
-        hosts: [{ bufferHost: 'buffer1', target: 'gpfs', storage: { state: 'up' }, bufferForecast: { bytesPerHour: GIB, hoursLeft: 100 } }],
+        hosts: [{ bufferHost: 'buffer1', target: 'gpfs', storage: { state: 'up' }, bufferForecast: { bytesPerHour: GIB, hoursLeft: 100 }, closedBadly: 0 }],
         cameras: [{ host: 'k3', mounted: true, lastMovieAt: 10 * HOUR - 60_000 }],
         ctfFits: [{ session: 's1', fits: [9, 9, 9, 9, 9, 3] }],
       }),
@@ -107,16 +107,18 @@ describe('alerts', () => {
             aboveHighWatermark: { usedFraction: 0.93 },
             bufferForecast: { bytesPerHour: 50 * GIB, hoursLeft: 2, fullAt: '2026-11-30T12:00:00.000Z' },
             oldestPreprocessWait: 10 * HOUR - 20 * 60_000,
+            closedBadly: 2,
           },
         ],
       },
       config,
     );
-    assert.deepEqual(alerts.map((a) => a.kind), ['storage-down', 'buffer-above-high-watermark', 'buffer-filling', 'preprocessing-behind']);
+    assert.deepEqual(alerts.map((a) => a.kind), ['storage-down', 'buffer-above-high-watermark', 'buffer-filling', 'movie-workflows-failed', 'preprocessing-behind']);
     assert.match(alerts[0]!.message, /gpfs is down since 2026-11-30T01:00:00.000Z: not mounted/);
     assert.match(alerts[1]!.message, /93\.0% full/);
     assert.match(alerts[2]!.message, /full in 2\.0 h at 50\.0 GiB\/h/);
-    assert.match(alerts[3]!.message, /arrived 20 min ago/);
+    assert.match(alerts[3]!.message, /^2 movie workflows of buffer1 failed or were terminated/);
+    assert.match(alerts[4]!.message, /arrived 20 min ago/);
   });
 
   it('names an unmounted share (and nothing else about it), a filling camera disk, and a camera gone quiet during a session', () => {
@@ -198,7 +200,7 @@ describe('alert facts from a snapshot', () => {
     const movie = (id: string, startedAt: number, preprocessState?: string, ctfResolution?: number, session = 's1') => ({ workflowId: id, runId: 'r', startedAt, bytes: 1, session, preprocessState, ctfResolution });
     const throughputNone = { buckets: [], moviesPerHour: 0, bytesPerHour: 0 };
     const facts = alertFactsOf(
-      [{ bufferHost: 'buffer1', target: 'gpfs', stages: {}, unarchived: { movies: 0, bytes: 0 }, health: { unavailable: 'no worker' }, preprocess: { waiting: 0, failed: 0 }, throughput: throughputNone, oldestPreprocessWait: new Date(5).toISOString() }],
+      [{ bufferHost: 'buffer1', target: 'gpfs', stages: {}, unarchived: { movies: 0, bytes: 0 }, health: { unavailable: 'no worker' }, preprocess: { waiting: 0, failed: 0 }, closedBadly: 0, throughput: throughputNone, oldestPreprocessWait: new Date(5).toISOString() }],
       [{ host: 'k3', bufferHost: 'buffer1', mounted: true, throughput: throughputNone, lastMovieAt: new Date(9).toISOString() }],
       [movie('c', 30, 'done', 4), movie('a', 10, 'done'), movie('b', 20, 'failed'), movie('d', 40, 'running'), movie('e', 50, 'done', 3, 's2'), { ...movie('f', 60), session: undefined }],
       100,
