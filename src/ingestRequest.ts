@@ -8,6 +8,7 @@ import type { IngestMovieInput } from './movie.js';
 import { movieSettings } from './movieSettings.js';
 import { classifyCameraEntry } from './names.js';
 import { movieWorkflowId, SEARCH_ATTRIBUTES, WORKFLOW_TASK_QUEUE } from './operatorNames.js';
+import { movieStartDetails, movieStartSummary } from './webUiText.js';
 
 export interface IngestRequest {
   workflowId: string;
@@ -16,6 +17,9 @@ export interface IngestRequest {
   /** A movie id is used once: a second sighting, even after the first run ended, starts nothing. */
   workflowIdReusePolicy: WorkflowIdReusePolicy;
   typedSearchAttributes: SearchAttributePair[];
+  /** What the Web UI shows of the movie before its workflow has run (src/webUiText.ts). */
+  staticSummary: string;
+  staticDetails: string;
 }
 
 /**
@@ -26,20 +30,21 @@ export function ingestRequest(config: Config, camera: CameraConfig, fileName: st
   const entry = classifyCameraEntry(fileName, isFolder);
   if (entry.kind !== 'movie') return undefined;
   const bufferHost = bufferHostFor(config, camera.host);
+  const input: IngestMovieInput = {
+    cameraHost: camera.host,
+    bufferHost: bufferHost.name,
+    archiveTarget: config.archive.target,
+    fileName,
+    framesName: entry.movie.framesName,
+    suffix: entry.movie.suffix,
+    settings: movieSettings(config, camera),
+  };
   return {
     workflowId: movieWorkflowId(camera.host, entry.movie.framesName),
     taskQueue: WORKFLOW_TASK_QUEUE,
-    args: [
-      {
-        cameraHost: camera.host,
-        bufferHost: bufferHost.name,
-        archiveTarget: config.archive.target,
-        fileName,
-        framesName: entry.movie.framesName,
-        suffix: entry.movie.suffix,
-        settings: movieSettings(config, camera),
-      },
-    ],
+    args: [input],
+    staticSummary: movieStartSummary(input),
+    staticDetails: movieStartDetails(input),
     // A movie whose workflow was terminated (a movie parks, it never fails by itself) is taken again when the
     // watcher next sees its file; one that ended well keeps its id for the namespace's retention.
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -4,6 +4,7 @@
  */
 import {
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -13,6 +14,7 @@ import {
   patched,
   proxyActivities,
   type RetryPolicy,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
@@ -27,9 +29,11 @@ import { conflictedPaths, mainPart, manifestsOf, partCount, totalBytes, type Par
 import { describeScope, type HoldRequest, type HoldScope } from '../src/holds.js';
 import { movieFormat, type PreprocessStatus, type PreprocessSummary, type ReprocessRequest } from '../src/preprocess/job.js';
 import { REFERENCES_FOLDER } from '../src/references.js';
-import { DE_FOLDER_SUFFIX, shellQuote } from '../src/names.js';
+import { DE_FOLDER_SUFFIX, escapeName, shellQuote } from '../src/names.js';
 import { parkingReason } from './failures.js';
 import { PATCHES } from './patches.js';
+import { formatBytes } from '../src/units.js';
+import { formatWait, movieCurrentDetails } from '../src/webUiText.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
   archiveTaskQueue,
@@ -102,13 +106,13 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   });
 
   const retryForever: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: settings.retryMaximumIntervalMs ?? '1m' };
-  const io = proxyActivities<IoActivities & HoldActivities>({
+  const ioOptions: ActivityOptions = {
     taskQueue: ioTaskQueue(input.bufferHost),
     startToCloseTimeout: '12h',
     heartbeatTimeout: settings.heartbeatTimeoutMs,
     retry: retryForever,
-  });
-  const archive = proxyActivities<ArchiveActivities>({
+  };
+  const archiveOptions: ActivityOptions = {
     taskQueue: archiveTaskQueue(input.archiveTarget, input.bufferHost),
     startToCloseTimeout: '12h',
     heartbeatTimeout: settings.heartbeatTimeoutMs,
@@ -118,13 +122,18 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       maximumInterval: settings.archiveMaximumIntervalMs,
       backoffCoefficient: 2,
     },
-  });
+  };
+  const io = proxyActivities<IoActivities & HoldActivities>(ioOptions);
+  /** The same activities, with the one line the Web UI shows on their events. */
+  const ioSaying = (summary: string) => proxyActivities<IoActivities>({ ...ioOptions, summary });
+  const archiveSaying = (summary: string) => proxyActivities<ArchiveActivities>({ ...archiveOptions, summary });
 
   function enter(stage: MovieStage, detail?: string) {
     status.stage = stage;
     status.detail = detail;
     status.stageTimes[stage] = new Date().toISOString();
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.movieStage, value: stage }]);
+    setCurrentDetails(movieCurrentDetails(status));
   }
 
   /** Parks the movie where an operator can see it; returns, back in the stage it left, once they signal retry. */
@@ -157,7 +166,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   if (claimWaitedMs === undefined) return status;
   enter('copying');
   const copied = await parkOnFailure(() =>
-    io.copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
+    ioSaying(`copy ${escapeName(input.fileName)} off ${input.cameraHost}`).copyFromCamera({ cameraHost: input.cameraHost, fileName: input.fileName, framesName: input.framesName, suffix: input.suffix }),
   );
   const main = mainPart(copied.parts);
   status.attempts.copyFromCamera = copied.attempt;
@@ -175,7 +184,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   enter('placing');
   const placed = await parkOnFailure(() =>
-    io.placeInSession({
+    ioSaying(`place as ${escapeName(found.filename)} in session ${escapeName(found.session)}`).placeInSession({
       cameraHost: input.cameraHost,
       parts: copied.parts,
       bufferDir: found.bufferDir,
@@ -237,11 +246,13 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     if (!cameraFreed) await freeCameraFiles();
     enter('archived');
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
-    await condition(() => expireEarly !== undefined, settings.expiryAfterMs);
+    await condition(() => expireEarly !== undefined, settings.expiryAfterMs, { summary: `expiry in ${formatWait(settings.expiryAfterMs)}` });
     if (expireEarly) status.warnings.push(`expired early: ${expireEarly.reason} (by ${expireEarly.by})`);
     await waitWhileHeld();
     enter('expiring');
-    const expired = await parkOnFailure(() => io.expireBufferCopy({ buffer: placed.parts, archive: archived }));
+    const expired = await parkOnFailure(() =>
+      ioSaying(`verify the archive copy again, then delete the buffer copy`).expireBufferCopy({ buffer: placed.parts, archive: archived }),
+    );
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {
       enter('expired');
@@ -357,7 +368,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       if (waitedMs >= settings.leginonGraceMs) return waitedMs;
       if (status.stage !== 'resolving') enter('resolving', 'no Leginon image yet to tell whether this movie is ours (destination head); nothing is copied until one does');
       status.lookups++;
-      await sleep(settings.leginonLookupIntervalMs);
+      await sleep(settings.leginonLookupIntervalMs, { summary: 'look for the Leginon image again' });
       waitedMs += settings.leginonLookupIntervalMs;
     }
   }
@@ -388,7 +399,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
         noImageSince = undefined;
       } else {
         status.detail = `${lookup.detail}; looking again (Leginon may not have written it yet)`;
-        await sleep(settings.leginonLookupIntervalMs);
+        await sleep(settings.leginonLookupIntervalMs, { summary: 'look for the Leginon image again' });
         waitedMs += settings.leginonLookupIntervalMs;
       }
     }
@@ -408,7 +419,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   async function freeCameraFiles() {
     enter('freeing-camera');
-    const freed = await parkOnFailure(() => io.freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }));
+    const freed = await parkOnFailure(() =>
+      ioSaying(`verify the buffer copy again, then delete ${escapeName(input.fileName)} on ${input.cameraHost}`).freeCamera({ cameraHost: input.cameraHost, parts: cameraParts, placed: placed.parts }),
+    );
     cameraFreed = true;
     status.attempts.freeCamera = freed.attempt;
     status.camera.freed = freed.freed;
@@ -422,7 +435,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   async function archiveOnce(request: Parameters<ArchiveActivities['archiveMovie']>[0]): Promise<Awaited<ReturnType<ArchiveActivities['archiveMovie']>>> {
     for (;;) {
       try {
-        return await archive.archiveMovie(request);
+        return await archiveSaying(`archive ${formatBytes(status.camera.bytes ?? 0)} to ${input.archiveTarget}`).archiveMovie(request);
       } catch (error) {
         if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE_TYPES.bufferCopyDamaged)) throw error;
         const damage = error.cause.message;

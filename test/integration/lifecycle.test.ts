@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { fingerprintFile } from '../../src/copy.js';
 import { movieWorkflowId, SEARCH_ATTRIBUTES } from '../../src/operatorNames.js';
 import { ROLES } from '../../workers/roles.js';
@@ -43,6 +44,21 @@ async function takesAMovieThroughEveryStage(env: { h: Harness }) {
   assert.deepEqual(activities, ['copyFromCamera', 'resolveLeginonName', 'placeInSession', 'copyReferences', 'freeCamera', 'activeHolds', 'archiveMovie', 'expireBufferCopy']);
   const description = await handle.describe();
   assert.equal(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieStage), 'expired');
+
+  // What the Web UI shows: the workflow's summary and details, and a line on each main step and on the expiry timer.
+  assert.equal(await description.staticSummary(), `movie ${path.basename(movie.cameraFile)} from sim-k3`);
+  const summaries = (history.events ?? []).flatMap((e) => (e.userMetadata?.summary ? [defaultPayloadConverter.fromPayload<string>(e.userMetadata.summary)] : []));
+  assert.deepEqual(summaries, [
+    `movie ${path.basename(movie.cameraFile)} from sim-k3`,
+    `copy ${path.basename(movie.cameraFile)} off sim-k3`,
+    `place as ${movie.imageFilename} in session 25nov25a`,
+    `verify the buffer copy again, then delete ${path.basename(movie.cameraFile)} on sim-k3`,
+    'archive 5.0 MiB to gpfs',
+    'expiry in 2 s',
+    'verify the archive copy again, then delete the buffer copy',
+  ]);
+  const { currentDetails } = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+  assert.match(currentDetails, /^\*\*stage\*\* expired\n\*\*Leginon\*\* `[^`]+`, session 25nov25a \(AcquisitionImageData \d+\)/);
 }
 
 describe('ingestMovie, end to end on a pre-2022 leginondb (no uid/gid, no append full head, no BufferFramePathData)', () => {
