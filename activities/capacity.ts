@@ -4,7 +4,7 @@
  * movies until the low watermark would be reached. Un-archived movies are never candidates.
  */
 import type { Client } from '@temporalio/client';
-import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
+import { archivedMovies, diskSpace, expiringBytes } from '../src/bufferInventory.js';
 import { describeUsage, planEarlyExpiry, type CapacityReport, type ExpiryPlan } from '../src/capacity.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
@@ -16,19 +16,19 @@ export function createCapacityActivities({ config, bufferHost, client, logger }:
     async checkCapacity(): Promise<CapacityReport> {
       const usage = await diskSpace(bufferHost.root);
       let plan: ExpiryPlan = planEarlyExpiry(usage, [], marks);
-      const expiredEarly: string[] = [];
+      let expiredEarlyCount = 0;
       if (plan.aboveHigh) {
-        plan = planEarlyExpiry(usage, await archivedMovies(client, bufferHost.name), marks);
+        plan = planEarlyExpiry(usage, await archivedMovies(client, bufferHost.name), marks, await expiringBytes(client, bufferHost.name));
         logger.error({ root: bufferHost.root, usedFraction: plan.usedFraction }, `buffer ${describeUsage(plan, marks)}`);
         if (config.capacity.expireEarly) {
           const reason = `buffer ${describeUsage(plan, marks)}`;
           for (const movie of plan.expire) {
             await client.workflow.getHandle(movie.workflowId).signal(SIGNALS.expireEarly, { reason, by: 'capacity' });
-            expiredEarly.push(movie.workflowId);
+            expiredEarlyCount++;
           }
         }
       }
-      return { at: new Date().toISOString(), usage, usedFraction: plan.usedFraction, aboveHigh: plan.aboveHigh, bytesToFree: plan.bytesToFree, expiredEarly };
+      return { at: new Date().toISOString(), usage, usedFraction: plan.usedFraction, aboveHigh: plan.aboveHigh, bytesToFree: plan.bytesToFree, expiredEarlyCount };
     },
   };
 }

@@ -46,7 +46,7 @@ import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js'
 import type { HeartbeatDetails } from '../src/fileProgress.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
-import { archivedMovies, diskSpace } from '../src/bufferInventory.js';
+import { archivedMovies, diskSpace, expiringBytes } from '../src/bufferInventory.js';
 import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
 import { formatAlerts, formatOverview, type DashboardAlerts } from '../src/overview.js';
 import { gatherHostOverview } from '../src/hostOverview.js';
@@ -285,7 +285,7 @@ program
         if (!usage) {
           say(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);
         } else {
-          const plan = planEarlyExpiry(usage, archived, marks);
+          const plan = planEarlyExpiry(usage, archived, marks, await expiringBytes(client, host.name));
           say(`  ${describeUsage(plan, marks)}`);
           if (plan.aboveHigh) {
             const action = config.capacity.expireEarly ? 'would expire early' : 'would expire early if capacity.expireEarly were on';

@@ -11,6 +11,15 @@ export async function diskSpace(root: string): Promise<BufferUsage> {
   return { totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
 }
 
+/** Bytes of a buffer host's movies being expired now: freed soon, whatever the disk says yet. */
+export async function expiringBytes(client: Client, bufferHost: string): Promise<number> {
+  let bytes = 0;
+  for await (const movie of client.workflow.list({ query: movieListQuery({ bufferHost, stage: 'expiring', open: true }) })) {
+    bytes += movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieBytes) ?? 0;
+  }
+  return bytes;
+}
+
 /** Archived, still-open movies of a buffer host, with their arrival time and size. */
 export async function archivedMovies(client: Client, bufferHost: string): Promise<ExpiryCandidate[]> {
   const movies: ExpiryCandidate[] = [];

@@ -17,8 +17,8 @@ export interface CapacityReport {
   usedFraction: number;
   aboveHigh: boolean;
   bytesToFree: number;
-  /** Movies signalled to expire early by this check. */
-  expiredEarly: string[];
+  /** How many movies this check signalled to expire early (counts only: the workflow keeps every report in its history). */
+  expiredEarlyCount: number;
 }
 
 export interface ExpiryCandidate {
@@ -45,11 +45,15 @@ export interface ExpiryPlan {
   bytesFreed: number;
 }
 
-export function planEarlyExpiry(usage: BufferUsage, archived: ExpiryCandidate[], marks: Watermarks): ExpiryPlan {
+/**
+ * `expiringBytes`: what movies already on their way out (stage `expiring`, e.g. sent by the last check and
+ * waiting for an expiry slot) will free; counted as freed, or every check would send another batch.
+ */
+export function planEarlyExpiry(usage: BufferUsage, archived: ExpiryCandidate[], marks: Watermarks, expiringBytes = 0): ExpiryPlan {
   const used = usage.totalBytes - usage.freeBytes;
   const usedFraction = usage.totalBytes > 0 ? used / usage.totalBytes : 0;
   const aboveHigh = usedFraction > marks.high;
-  const bytesToFree = aboveHigh ? Math.max(0, used - marks.low * usage.totalBytes) : 0;
+  const bytesToFree = aboveHigh ? Math.max(0, used - expiringBytes - marks.low * usage.totalBytes) : 0;
   const expire: ExpiryCandidate[] = [];
   let bytesFreed = 0;
   for (const movie of [...archived].sort((a, b) => a.startTime.getTime() - b.startTime.getTime())) {

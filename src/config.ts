@@ -235,6 +235,11 @@ export const ConfigSchema = z
       .strictObject({
         /** How long the buffer keeps a movie after it was archived. */
         after: duration('14d'),
+        /**
+         * Each movie keeps its copy up to this much longer, fixed by its id (at most 5% of `after`): the movies
+         * an outage's drain archived in one hour expire over this span, not in one burst 14 days later.
+         */
+        spread: duration('6h'),
       })
       .prefault({}),
     capacity: z

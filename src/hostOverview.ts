@@ -38,7 +38,7 @@ export async function gatherHostOverview(client: Client, config: Config, bufferH
     stages,
     unarchived,
     bufferSpace,
-    capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarly.length },
+    capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarlyCount ?? 0 },
     health,
     preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },
     closedBadly: await count({ open: false, closedBadly: true }),

@@ -30,6 +30,7 @@ export function ingestRequest(config: Config, camera: CameraConfig, fileName: st
   const entry = classifyCameraEntry(fileName, isFolder);
   if (entry.kind !== 'movie') return undefined;
   const bufferHost = bufferHostFor(config, camera.host);
+  const workflowId = movieWorkflowId(camera.host, entry.movie.framesName);
   const input: IngestMovieInput = {
     cameraHost: camera.host,
     bufferHost: bufferHost.name,
@@ -37,10 +38,10 @@ export function ingestRequest(config: Config, camera: CameraConfig, fileName: st
     fileName,
     framesName: entry.movie.framesName,
     suffix: entry.movie.suffix,
-    settings: movieSettings(config, camera),
+    settings: movieSettings(config, camera, workflowId),
   };
   return {
-    workflowId: movieWorkflowId(camera.host, entry.movie.framesName),
+    workflowId,
     taskQueue: WORKFLOW_TASK_QUEUE,
     args: [input],
     staticSummary: movieStartSummary(input),

@@ -22,6 +22,17 @@ describe('early expiry above the high watermark', () => {
     assert.equal(plan.bytesFreed, 16 * GiB);
   });
 
+  it('counts what is already being expired as freed: a check does not send another batch while the last one waits for its slots', () => {
+    const usage = { totalBytes: 100 * GiB, freeBytes: 5 * GiB };
+    const archived = [movie('old', 1, 8), movie('mid', 10, 8), movie('new', 20, 8)];
+    const first = planEarlyExpiry(usage, archived, marks);
+    assert.deepEqual(first.expire.map((m) => m.workflowId), ['old', 'mid']);
+    // A minute later those two are expiring, not yet gone: the disk still says 95% used.
+    const next = planEarlyExpiry(usage, archived.slice(2), marks, 16 * GiB);
+    assert.deepEqual(next.expire, []);
+    assert.equal(next.bytesToFree, 0);
+  });
+
   it('falls short rather than take anything that is not archived', () => {
     const plan = planEarlyExpiry({ totalBytes: 100 * GiB, freeBytes: 1 * GiB }, [movie('only', 1, 2)], marks);
     assert.deepEqual(plan.expire.map((m) => m.workflowId), ['only']);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, durationMs, loadConfig, parseConfig } from '../../src/config.js';
+import { expiryAfterMs } from '../../src/movieSettings.js';
 import { connectionOptions } from '../../src/temporal.js';
 
 const minimal = {
@@ -146,5 +147,23 @@ describe('Temporal target', () => {
 
   it('names a client certificate without its key', () => {
     assert.deepEqual(problems({ ...minimal, temporal: { tls: { clientCert: '/etc/cryo-buffer/worker.pem' } } }), ['temporal.tls: clientCert and clientKey go together']);
+  });
+
+  it('spreads expiry by movie id: the same for one movie, paced evenly over expiry.spread for a burst of them', () => {
+    const config = parseConfig(minimal, {});
+    const after = 14 * 86_400_000;
+    const hour = 3_600_000;
+    assert.equal(expiryAfterMs(config, 'movie:k3-krios1:20261202_0001'), expiryAfterMs(config, 'movie:k3-krios1:20261202_0001'));
+    const perHour = [0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 60_000; i++) {
+      const ms = expiryAfterMs(config, `movie:k3-krios1:20261202_${String(i).padStart(5, '0')}`);
+      assert.ok(ms >= after && ms < after + 6 * hour);
+      perHour[Math.floor((ms - after) / hour)]!++;
+    }
+    // A drain's 60,000 movies expire at about 10,000 an hour, not all at once.
+    for (const n of perHour) assert.ok(n > 9_000 && n < 11_000, `per hour: ${perHour.join(', ')}`);
+    // A short expiry (the demo's, a test's) is spread by at most 5% of it.
+    const quick = parseConfig({ ...minimal, expiry: { after: '2s' } }, {});
+    assert.ok(expiryAfterMs(quick, 'movie:x:y') < 2_100);
   });
 });
