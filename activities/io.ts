@@ -453,6 +453,10 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
      * checked again right before each deletion.
      */
     async expireBufferCopy(input: { buffer: Parts<PlacedPart>; archive: Parts<PlacedPart> }) {
+      // Unmounted, the archive reads as "every copy missing": the movie would be archived again and wait 14 days more.
+      if (!(await isMounted(config.archive))) {
+        throw waitFailure(FAILURE_TYPES.archiveTargetDown, `archive target ${config.archive.target} is not mounted (${unmountedBecause(config.archive)}); the buffer copy stays until its archive copy can be checked`);
+      }
       /** Each verified archive copy by the buffer part it backs (its target suffix without the compression suffix). */
       const verified = new Map<string, VerifiedCopy>();
       const progress = heartbeatProgress('partsDone');

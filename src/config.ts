@@ -240,6 +240,8 @@ export const ConfigSchema = z
          * an outage's drain archived in one hour expire over this span, not in one burst 14 days later.
          */
         spread: duration('6h'),
+        /** Expiries at once per buffer host (each re-reads its archive copy in full), beside the camera copies' slots. */
+        concurrency: z.number().int().min(1).default(2),
       })
       .prefault({}),
     capacity: z

@@ -16,6 +16,14 @@ export function ioTaskQueue(bufferHost: string): string {
 }
 
 /**
+ * Expiry re-reads each archive copy in full before a buffer copy goes: on slots of its own (`expiry.concurrency`,
+ * served by the io worker), so a burst of expiries never takes the slots that copy movies off the camera.
+ */
+export function expiryTaskQueue(bufferHost: string): string {
+  return `expire@${bufferHost}`;
+}
+
+/**
  * Archive copies read the buffer copy and write the archive target (GPFS), so they run on the buffer host's
  * archive worker; one queue per (target, buffer host) lets a target's workers pause together in an outage.
  */
@@ -101,6 +109,8 @@ export const FAILURE_TYPES = {
   cameraFileChanged: 'CameraFileChanged',
   /** A copy does not hold what the camera file hashed to: the camera file is kept. */
   copyNotVerified: 'CopyNotVerified',
+  /** Waiting: the archive target is not mounted, so expiry cannot check the archive copy (the buffer copy stays). */
+  archiveTargetDown: 'ArchiveTargetDown',
   /** The buffer copy to archive is not there: archiving it again cannot bring it back. */
   bufferCopyMissing: 'BufferCopyMissing',
 } as const;

@@ -1,4 +1,7 @@
-/** A buffer host's I/O worker on `io@<bufferHost>`: camera copies, renames and deletions, hold lookups, capacity checks. */
+/**
+ * A buffer host's I/O workers: `io@<bufferHost>` (camera copies, renames and deletions, lookups, hold lookups,
+ * capacity checks) and `expire@<bufferHost>` (expiry, on slots of its own).
+ */
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createCapacityActivities } from '../activities/capacity.js';
@@ -7,29 +10,33 @@ import { createIoActivities } from '../activities/io.js';
 import { durationMs, type BufferHostConfig, type Config } from '../src/config.js';
 import type { Db } from '../src/leginondb.js';
 import { logger } from '../src/logger.js';
-import { BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId, ioTaskQueue } from '../src/operatorNames.js';
+import { BUFFER_CAPACITY_WORKFLOW_TYPE, bufferCapacityWorkflowId, expiryTaskQueue, ioTaskQueue } from '../src/operatorNames.js';
 import { ensureWorkflowRunning } from '../src/temporal.js';
 import { commonWorkerOptions } from './options.js';
 
-export async function createIoWorker(
+export async function createIoWorkers(
   connection: NativeConnection,
   config: Config,
   bufferHost: BufferHostConfig,
   db: Db,
   client: Client,
-): Promise<Worker> {
+): Promise<Worker[]> {
   const ioLogger = logger.child({ role: 'io', bufferHost: bufferHost.name });
-  return Worker.create({
-    ...commonWorkerOptions(connection, config),
-    taskQueue: ioTaskQueue(bufferHost.name),
-    activities: {
-      ...createIoActivities({ config, bufferHost, db, logger: ioLogger }),
-      ...createHoldActivities({ client }),
-      ...createCapacityActivities({ config, bufferHost, client, logger: ioLogger }),
-    },
+  const activities = {
+    ...createIoActivities({ config, bufferHost, db, logger: ioLogger }),
+    ...createHoldActivities({ client }),
+    ...createCapacityActivities({ config, bufferHost, client, logger: ioLogger }),
+  };
+  return Promise.all([
     // Copies are disk- and network-bound: a few at a time saturate a 10 GbE camera link without thrashing.
-    maxConcurrentActivityTaskExecutions: 4,
-  });
+    Worker.create({ ...commonWorkerOptions(connection, config), taskQueue: ioTaskQueue(bufferHost.name), activities, maxConcurrentActivityTaskExecutions: 4 }),
+    Worker.create({
+      ...commonWorkerOptions(connection, config),
+      taskQueue: expiryTaskQueue(bufferHost.name),
+      activities,
+      maxConcurrentActivityTaskExecutions: config.expiry.concurrency,
+    }),
+  ]);
 }
 
 /** Starts the host's bufferCapacity workflow unless it runs already (every io worker asks). */

@@ -10,7 +10,7 @@ import { logger } from '../src/logger.js';
 import { missingMountProof } from '../src/mounts.js';
 import { connectClient, connectWorkerConnection } from '../src/temporal.js';
 import { createArchiveWorkers, startStorageHealth } from './archive.js';
-import { createIoWorker, startBufferCapacity } from './io.js';
+import { createIoWorkers, startBufferCapacity } from './io.js';
 import { createPreprocessWorkers, resolveEngineExecutables } from './preprocess.js';
 import { startCameraWatcher, type CameraWatcher } from './watcher.js';
 import { createWorkflowWorker } from './workflows.js';
@@ -114,7 +114,7 @@ export async function startRoles(config: Config, selection: RoleSelection): Prom
   for (const bufferHost of bufferHosts) {
     if (has('io')) {
       db ??= openLeginonDb(config.leginondb.url);
-      workers.push(await createIoWorker(connection, config, bufferHost, db, client!));
+      workers.push(...(await createIoWorkers(connection, config, bufferHost, db, client!)));
     }
     if (has('archive')) workers.push(...(await createArchiveWorkers(connection, config, bufferHost)));
     if (preprocessing) {

@@ -37,6 +37,7 @@ import { formatWait, movieCurrentDetails } from '../src/webUiText.js';
 import { preprocessMovie } from './preprocessMovie.js';
 import {
   archiveTaskQueue,
+  expiryTaskQueue,
   FAILURE_TYPES,
   ioTaskQueue,
   preprocessWorkflowId,
@@ -127,6 +128,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   /** The same activities, with the one line the Web UI shows on their events. */
   const ioSaying = (summary: string) => proxyActivities<IoActivities>({ ...ioOptions, summary });
   const archiveSaying = (summary: string) => proxyActivities<ArchiveActivities>({ ...archiveOptions, summary });
+  const expiry = proxyActivities<IoActivities>({ ...ioOptions, taskQueue: expiryTaskQueue(input.bufferHost), summary: 'verify the archive copy again, then delete the buffer copy' });
 
   function enter(stage: MovieStage, detail?: string) {
     status.stage = stage;
@@ -251,7 +253,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     await waitWhileHeld();
     enter('expiring');
     const expired = await parkOnFailure(() =>
-      ioSaying(`verify the archive copy again, then delete the buffer copy`).expireBufferCopy({ buffer: placed.parts, archive: archived }),
+      expiry.expireBufferCopy({ buffer: placed.parts, archive: archived }),
     );
     status.attempts.expireBufferCopy = expired.attempt;
     if (expired.deleted) {

@@ -10,7 +10,7 @@ import { TRANSFER_LOG } from '../../activities/archive.js';
 import { movieWorkflowId, QUERIES, SIGNALS, storageHealthWorkflowId } from '../../src/operatorNames.js';
 import type { TargetHealth } from '../../src/storageHealth.js';
 import { ROLES } from '../../workers/roles.js';
-import { useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
+import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
 
 const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
 
@@ -77,6 +77,39 @@ describe('archive target health: an unmounted archive is never written to, and t
     assert.ok(up.lastProbe!.freeBytes! > 0);
     assert.ok(existsSync(path.join(env.h.dirs.archive, '.cryo-buffer-health', 'buffer1.probe')));
     rmSync(marker);
+  });
+});
+
+describe('expiry with the archive target unmounted', () => {
+  const env = useHarness('expiryunmounted', {
+    roles: ROLES,
+    overrides: { expiry: { after: '1h' }, archive: { markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } } },
+  });
+
+  it('waits on its own queue, keeping the buffer copy, and never archives the movie again', async () => {
+    const marker = path.join(env.h.dirs.archive, '.gpfs-mounted');
+    const movie = await env.h.microscope.acquire({ bytes: 60_000 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const archived = await waitForStage(handle, ['archived'], 30_000);
+    rmSync(marker);
+    await handle.signal(SIGNALS.expireEarly, { reason: 'test', by: 'test' });
+    const waiting = await waitUntil(async () => {
+      const pending = ((await handle.describe()).raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'expireBufferCopy');
+      return pending?.lastFailure?.message?.includes('is not mounted') ? pending : undefined;
+    }, 'expiry to wait for the archive target');
+    assert.match(waiting.lastFailure!.message!, /^archive target gpfs is not mounted \(\.gpfs-mounted is missing under .*\); the buffer copy stays until its archive copy can be checked$/);
+    const status = await movieStatus(handle);
+    assert.equal(status.stage, 'expiring');
+    assert.equal(existsSync(archived.buffer!.path), true);
+    assert.deepEqual(status.warnings.filter((w) => /archived again/.test(w)), []);
+    writeFileSync(marker, 'mounted\n');
+    const expired = await waitForStage(handle, ['expired'], 30_000);
+    assert.deepEqual(expired.warnings.filter((w) => /archived again/.test(w)), []);
+    const queues = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      return scheduled?.activityType?.name === 'expireBufferCopy' ? [scheduled.taskQueue?.name] : [];
+    });
+    assert.deepEqual(queues, ['expire@buffer1']);
   });
 });
 
