@@ -61,7 +61,10 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   function onDevice<T>(engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
     if (engineDevice(engine) !== 'gpu') return job();
     if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
-    return deps.gpus.run(job);
+    // Waiting for the GPU's host-wide lock (another process's job) is no sign of a dead worker.
+    const context = Context.current();
+    const beat = setInterval(() => context.heartbeat(), Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    return deps.gpus.run(job).finally(() => clearInterval(beat));
   }
 
   function executable(engine: MotionEngine | CtfEngine): string {

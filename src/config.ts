@@ -52,6 +52,8 @@ const PreprocessSchema = z.strictObject({
   outputRoot: rootPath.optional(),
   /** Jobs of CPU engines (relion, ctffind4) this host runs at once. */
   cpuSlots: z.number().int().min(1).default(1),
+  /** Where each GPU's lock file lives (one job per GPU across every process of the host); root-owned, not shared. */
+  gpuLockDir: rootPath.default('/run/cryo-buffer'),
   /** A job that runs longer is presumed hung, killed and tried once more. */
   timeout: duration('30m'),
   motionCorrection: z

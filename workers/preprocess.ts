@@ -15,6 +15,7 @@ import { preprocessTaskQueue } from '../src/operatorNames.js';
 import { GpuPool } from '../src/preprocess/gpuPool.js';
 import { DEFAULT_EXECUTABLES, engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import { commonWorkerOptions } from './options.js';
+import { ensureGpuLockDir } from '../src/preprocess/gpuLock.js';
 
 /** Resolves each configured engine's program, or throws naming the config key and the program. */
 export async function resolveEngineExecutables(config: Config): Promise<PreprocessDeps['executables']> {
@@ -66,7 +67,10 @@ export async function createPreprocessWorkers(
     });
   const workers: Worker[] = [];
   // One slot per GPU: the pool hands each running job a GPU of its own.
-  if (devices.has('gpu')) workers.push(await worker('gpu', new GpuPool(bufferHost.gpus), bufferHost.gpus.length));
+  if (devices.has('gpu')) {
+    ensureGpuLockDir(config.preprocess.gpuLockDir);
+    workers.push(await worker('gpu', new GpuPool(bufferHost.gpus, config.preprocess.gpuLockDir), bufferHost.gpus.length));
+  }
   if (devices.has('cpu')) workers.push(await worker('cpu', undefined, config.preprocess.cpuSlots));
   return workers;
 }

@@ -1,12 +1,18 @@
+import { withGpuLock } from './gpuLock.js';
+
 /**
  * The GPUs of one buffer host, handed out one job at a time. The host's GPU worker has exactly as many slots as
- * GPUs, so a job always finds one free; the pool decides which, and guarantees no GPU ever runs two jobs.
+ * GPUs, so a job always finds one free; the pool decides which, and each GPU's host-wide lock (src/preprocess/gpuLock.ts)
+ * guarantees no GPU ever runs two jobs, whichever process asks.
  */
 export class GpuPool {
   private readonly free: number[];
   private readonly waiting: ((gpu: number) => void)[] = [];
 
-  constructor(readonly ids: readonly number[]) {
+  constructor(
+    readonly ids: readonly number[],
+    private readonly lockDir: string,
+  ) {
     if (new Set(ids).size !== ids.length) throw new Error(`GPU ids listed twice: ${ids.join(', ')}`);
     this.free = [...ids];
   }
@@ -29,7 +35,7 @@ export class GpuPool {
   async run<T>(job: (gpu: number) => Promise<T>): Promise<T> {
     const gpu = await this.acquire();
     try {
-      return await job(gpu);
+      return await withGpuLock(this.lockDir, gpu, () => job(gpu));
     } finally {
       this.release(gpu);
     }

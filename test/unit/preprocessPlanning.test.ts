@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig } from '../../src/config.js';
+import { ensureGpuLockDir } from '../../src/preprocess/gpuLock.js';
 import { GpuPool } from '../../src/preprocess/gpuPool.js';
 import { deriveImagingParameters, ImagingParameterError, type ImagingRows } from '../../src/preprocess/imaging.js';
 import { movieFormat } from '../../src/preprocess/job.js';
@@ -43,9 +46,11 @@ describe('imaging parameters, in the units Appion derives', () => {
   });
 });
 
+const lockDir = () => mkdtempSync(path.join(os.tmpdir(), 'gpu-locks-'));
+
 describe('GPU pool', () => {
   it('never hands out a GPU twice; a waiting job gets the first GPU released', async () => {
-    const pool = new GpuPool([1, 0]);
+    const pool = new GpuPool([1, 0], lockDir());
     const first = await pool.acquire();
     const second = await pool.acquire();
     assert.deepEqual([first, second], [0, 1]);
@@ -59,8 +64,28 @@ describe('GPU pool', () => {
     assert.throws(() => pool.release(0 + 5), /not held/);
   });
 
+  it('never runs two jobs on one GPU even from two pools (two worker processes): the GPU lock is host-wide', async () => {
+    const dir = lockDir();
+    ensureGpuLockDir(dir);
+    const spans: [number, number][] = [];
+    const job = async () => {
+      const start = Date.now();
+      await new Promise((r) => setTimeout(r, 300));
+      spans.push([start, Date.now()]);
+    };
+    await Promise.all([new GpuPool([0], dir).run(job), new GpuPool([0], dir).run(job)]);
+    spans.sort((a, b) => a[0] - b[0]);
+    assert.ok(spans[1]![0] >= spans[0]![1], `two jobs ran on GPU 0 at once: ${JSON.stringify(spans)}`);
+  });
+
+  it('refuses a lock folder others can write', () => {
+    const dir = lockDir();
+    chmodSync(dir, 0o777);
+    assert.throws(() => ensureGpuLockDir(dir), /preprocess\.gpuLockDir .* must be a folder owned by this user that nobody else can write/);
+  });
+
   it('refuses a GPU id listed twice', () => {
-    assert.throws(() => new GpuPool([0, 0]), /listed twice/);
+    assert.throws(() => new GpuPool([0, 0], lockDir()), /listed twice/);
   });
 });
 
