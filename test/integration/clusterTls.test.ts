@@ -57,6 +57,8 @@ describe('the self-hosted Temporal server with mutual TLS (npm run cluster -- ce
     const client = await connectClient(parseConfig(raw, {}));
     const described = await client.workflowService.describeNamespace({ namespace: 'default' });
     assert.equal(described.namespaceInfo?.name, 'default');
+    // Shards are fixed at the first start: a new cluster gets the facility's count, not the server's default of 4.
+    assert.equal((await client.workflowService.getClusterInfo({})).historyShardCount, 512);
     await client.connection.close();
 
     const withoutCertificate = Connection.connect({ address, tls: { serverRootCACertificate: readFileSync(at(CERT_FILES.ca)), serverNameOverride: serverName }, connectTimeout: 5_000 });
