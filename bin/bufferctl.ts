@@ -210,7 +210,8 @@ function holdCommand(name: 'hold' | 'release', description: string) {
         const request = { reason: options.reason ?? 'held by operator', by: operator() };
         for (const scope of scopes) {
           const signalled = await changeScopeHold(client, name, scope, request);
-          say(`${name} ${describeScope(scope)}: ${signalled} open movie(s) signalled; ${name === 'hold' ? 'movies arriving later are held too' : 'the hold is lifted'}`);
+          const rest = name === 'hold' ? 'archived movies keep their buffer copy past expiry, movies arriving later are held too' : 'the hold is lifted';
+          say(`${name} ${describeScope(scope)}: ${signalled} movie(s) ${name === 'hold' ? 'not yet archived' : 'held'} signalled; ${rest}`);
         }
         for (const reference of references) {
           const id = await resolveMovieId(client, config, reference);

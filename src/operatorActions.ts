@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { HoldScope } from './holds.js';
-import { ARCHIVE_HOLDS_WORKFLOW_ID, ARCHIVE_HOLDS_WORKFLOW_TYPE, SIGNALS, WORKFLOW_TASK_QUEUE } from './operatorNames.js';
+import { ARCHIVE_HOLDS_WORKFLOW_ID, ARCHIVE_HOLDS_WORKFLOW_TYPE, SIGNALS, UNARCHIVED_STAGES, WORKFLOW_TASK_QUEUE, type MovieStage } from './operatorNames.js';
 import type { ReprocessRequest } from './preprocess/job.js';
 import { movieFilterFor, movieListQuery } from './visibilityQuery.js';
 
@@ -14,8 +14,20 @@ export interface HoldRequest {
 }
 
 /**
- * Holds (or releases) a session, buffer host or everything: recorded in archiveHolds so movies arriving later are
- * covered too, and signalled to every open movie already in the scope. Returns how many open movies were signalled.
+ * Which movies of a scope a hold or its release is signalled to. The rest need no signal: a movie asks
+ * archiveHolds when it reaches archiving and again before its expiry, so the hundreds of thousands asleep on
+ * their expiry timers are never woken. Holds go to every movie not yet archived (one entering archiving now may
+ * still show an earlier stage: visibility lags its workflow a little); releases to the held ones.
+ */
+const SIGNALLED_STAGES = { hold: UNARCHIVED_STAGES, release: ['archive-held'] } as const satisfies Record<'hold' | 'release', readonly MovieStage[]>;
+
+/** A movie that has just become held may still show `archived`: a release is signalled to the held ones once more after this. */
+const RELEASE_AGAIN_AFTER_MS = 5_000;
+
+/**
+ * Holds (or releases) a session, buffer host or everything: recorded in archiveHolds, which movies consult
+ * before archiving and before expiry, and signalled only to the movies that cannot wait for that (see
+ * SIGNALLED_STAGES). Returns how many movies were signalled.
  */
 export async function changeScopeHold(client: Client, action: 'hold' | 'release', scope: HoldScope, request: HoldRequest): Promise<number> {
   if (action === 'hold') {
@@ -34,10 +46,19 @@ export async function changeScopeHold(client: Client, action: 'hold' | 'release'
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       });
   }
-  let signalled = 0;
-  for await (const movie of client.workflow.list({ query: movieListQuery({ ...movieFilterFor(scope), open: true }) })) {
-    await changeMovieHold(client, action, movie.workflowId, request, scope);
-    signalled++;
+  const signalAll = async () => {
+    let signalled = 0;
+    const query = movieListQuery({ ...movieFilterFor(scope), stages: SIGNALLED_STAGES[action], open: true });
+    for await (const movie of client.workflow.list({ query })) {
+      await changeMovieHold(client, action, movie.workflowId, request, scope);
+      signalled++;
+    }
+    return signalled;
+  };
+  const signalled = await signalAll();
+  if (action === 'release') {
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_AGAIN_AFTER_MS));
+    await signalAll();
   }
   return signalled;
 }

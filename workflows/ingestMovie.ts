@@ -250,6 +250,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
     await condition(() => expireEarly !== undefined, settings.expiryAfterMs, { summary: `expiry in ${formatWait(settings.expiryAfterMs)}` });
     if (expireEarly) status.warnings.push(`expired early: ${expireEarly.reason} (by ${expireEarly.by})`);
+    // Movies asleep on their expiry timer are not signalled a session, host or fleet-wide hold: they ask now.
+    if (patched(PATCHES.holdsBeforeExpiry)) await applyWiderHolds();
     await waitWhileHeld();
     enter('expiring');
     const expired = await parkOnFailure(() =>
@@ -464,11 +466,15 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     enter(resumeStage);
   }
 
-  /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
-  async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<Parts<PlacedPart>> {
-    // Holds placed on the session, the buffer host or everything before this movie got here apply to it too.
+  /** Holds placed on the session, the buffer host or everything (archiveHolds) apply to this movie too. */
+  async function applyWiderHolds() {
     const wider = await parkOnFailure(() => io.activeHolds({ session: found.session, bufferHost: input.bufferHost }));
     applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
+  }
+
+  /** Archives, pausing whenever a hold is placed, even in the middle of a copy or a retry backoff. */
+  async function archiveUnlessHeld(damaged?: PlacedPart[]): Promise<Parts<PlacedPart>> {
+    await applyWiderHolds();
     for (;;) {
       await waitWhileHeld();
       enter('archiving');

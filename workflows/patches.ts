@@ -8,4 +8,6 @@ export const PATCHES = {
   referencesForEveryClass: 'references-for-every-class',
   /** ingestMovie records a DE folder's info.txt in leginondb (recordDeInfo) after placing it. */
   deInfo: 'de-info',
+  /** ingestMovie asks archiveHolds before its expiry too: a wider hold is no longer signalled to archived movies. */
+  holdsBeforeExpiry: 'holds-before-expiry',
 } as const;

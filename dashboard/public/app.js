@@ -261,7 +261,7 @@ async function main() {
     const scope = $('#hold-scope').value;
     try {
       const result = await api(`/api/actions/${action}`, { scope, target: scope === 'all' ? undefined : $('#hold-target').value, reason: $('#hold-reason').value || undefined, by: who() });
-      $('#hold-result').textContent = `${action}: ${result.signalled} open movie(s) signalled`;
+      $('#hold-result').textContent = `${action}: ${result.signalled} ${action === 'hold' ? 'movie(s) not yet archived' : 'held movie(s)'} signalled`;
     } catch (error) {
       $('#hold-result').textContent = `${action} refused: ${error.message}`;
     }

@@ -173,7 +173,8 @@ describe('operator dashboard: figures, live updates, alerts, metrics and actions
 
     const held = await post(operator, '/api/actions/hold', hold, TOKEN);
     assert.equal(held.status, 200);
-    assert.deepEqual(await held.json(), { signalled: 4 });
+    // Every movie here is archived: none is woken; each asks archiveHolds before its expiry.
+    assert.deepEqual(await held.json(), { signalled: 0 });
     const [record] = await holdsInForce(env.h.client);
     assert.equal(record!.scope, `session:${env.h.sessionName}`);
     assert.match(record!.by, /^tester \(dashboard, 127\.0\.0\.1\)$/);
@@ -250,12 +251,12 @@ describe('operator dashboard: figures, live updates, alerts, metrics and actions
     await page.fill('#hold-target', env.h.sessionName);
     await page.fill('#hold-reason', 'GPFS maintenance');
     await page.click('button[data-action="hold"]');
-    await page.locator('#hold-result', { hasText: 'hold: 6 open movie(s) signalled' }).waitFor();
+    await page.locator('#hold-result', { hasText: 'hold: 0 movie(s) not yet archived signalled' }).waitFor();
     const { stdout } = await execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, 'status']);
     assert.match(stdout, new RegExp(`HOLD in force on session ${env.h.sessionName}: GPFS maintenance \\(by night shift \\(dashboard, 127\\.0\\.0\\.1\\) since`));
     await page.locator(`[data-hold="session:${env.h.sessionName}"]`).waitFor();
     await page.click('button[data-action="release"]');
-    await page.locator('#hold-result', { hasText: 'release: 6 open movie(s) signalled' }).waitFor();
+    await page.locator('#hold-result', { hasText: 'release: 0 held movie(s) signalled' }).waitFor();
 
     const viewer = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await viewer.goto(readOnly.url);

@@ -102,7 +102,7 @@ describe('holds of a session, a buffer host, or everything (bufferctl hold --ses
 
   it('a session hold placed before a movie exists holds it when it arrives; holds of several scopes all need releasing', async () => {
     const placed = await bufferctl('hold', '--session', env.h.sessionName, '--reason', 'GPFS maintenance');
-    assert.match(placed.stdout, /hold session 25nov25a: 0 open movie\(s\) signalled; movies arriving later are held too/);
+    assert.match(placed.stdout, /hold session 25nov25a: 0 movie\(s\) not yet archived signalled; archived movies keep their buffer copy past expiry, movies arriving later are held too/);
     const movie = await env.h.microscope.acquire({ bytes: 100_000 });
     const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
     const held = await waitForStage(handle, ['archive-held']);
@@ -110,7 +110,7 @@ describe('holds of a session, a buffer host, or everything (bufferctl hold --ses
     assert.match(held.detail ?? '', /held \(session 25nov25a\): GPFS maintenance/);
 
     const fleet = await bufferctl('hold', '--all', '--reason', 'fleet-wide check');
-    assert.match(fleet.stdout, /hold every movie: 1 open movie\(s\) signalled/);
+    assert.match(fleet.stdout, /hold every movie: 1 movie\(s\) not yet archived signalled/);
     await waitUntil(async () => (await movieStatus(handle)).holds?.length === 2, 'both holds on the movie');
     const overview = (await bufferctl('status')).stdout;
     assert.match(overview, /HOLD in force on session 25nov25a: GPFS maintenance \(by .*\); lift with bufferctl release --session 25nov25a/);
@@ -128,6 +128,24 @@ describe('holds of a session, a buffer host, or everything (bufferctl hold --ses
     const later = await env.h.microscope.acquire({ bytes: 100_000 });
     const archived = await waitForStage(env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', later.framesName)), ['archived']);
     assert.equal(archived.holds, undefined);
+  });
+
+  it('a session hold signals no archived movie, yet one keeps its buffer copy past its expiry until the release', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 100_000 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const archived = await waitForStage(handle, ['archived']);
+    const placed = await bufferctl('hold', '--session', env.h.sessionName, '--reason', 'checking the archive');
+    assert.match(placed.stdout, /hold session 25nov25a: 0 movie\(s\) not yet archived signalled/);
+    assert.equal((await movieStatus(handle)).holds, undefined, 'the sleeping movie was not woken');
+    // Its expiry comes (early here): it asks archiveHolds first.
+    await handle.signal(SIGNALS.expireEarly, { reason: 'test', by: 'test' });
+    const held = await waitForStage(handle, ['archive-held'], 10_000);
+    assert.deepEqual(held.holds?.map((h) => h.scope), ['session:25nov25a']);
+    assert.equal(existsSync(archived.buffer!.path), true);
+    const released = await bufferctl('release', '--session', env.h.sessionName);
+    assert.match(released.stdout, /release session 25nov25a: 1 movie\(s\) held signalled; the hold is lifted/);
+    await waitForStage(handle, ['expired'], 30_000);
+    assert.equal(existsSync(archived.buffer!.path), false);
   });
 
   it('without movies or a scope, says what it needs', async () => {
