@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ingestRequest } from '../src/ingestRequest.js';
 import { ensureMariaDb } from '../src/mariadb.js';
+import { changeScopeHold } from '../src/operatorActions.js';
 import { INGEST_WORKFLOW_TYPE, SIGNALS } from '../src/operatorNames.js';
 import { ensureTemporalCli } from '../src/temporalDevServer.js';
 import { startRoles, ROLES } from '../workers/roles.js';
@@ -67,6 +68,14 @@ try {
   // A DE frames folder too long to list inline: its part lists travel as manifests (src/parts.ts), dropped at the end.
   const deFolder = await start({ deFrames: 99 });
   for (const { handle } of [plain, held, orphan, deFolder]) await waitForStage(handle, ['expired'], 60_000);
+  // A session hold (archiveHolds) that an archived movie meets at its expiry, then lifted.
+  const asleep = await start();
+  await waitForStage(asleep.handle, ['archived']);
+  const request = { reason: 'recording', by: 'recorder' };
+  await changeScopeHold(h.client, 'hold', `session:${h.sessionName}`, request);
+  await waitForStage(asleep.handle, ['archive-held'], 30_000);
+  await changeScopeHold(h.client, 'release', `session:${h.sessionName}`, request);
+  await waitForStage(asleep.handle, ['expired'], 30_000);
 
   mkdirSync(folder, { recursive: true });
   let count = 0;
