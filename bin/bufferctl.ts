@@ -145,7 +145,10 @@ program
         const holds = await holdsInForce(client);
         const alerts = await dashboardAlerts(config);
         if (options.json) console.log(JSON.stringify({ alerts, holds, hosts }, null, 2));
-        else say(`${formatAlerts(alerts)}\n${formatOverview(hosts, holds, config.temporal.namespace)}`);
+        else {
+          const webUi = config.dashboard.temporalWebUi ? `Temporal Web UI ${config.dashboard.temporalWebUi}\n` : '';
+          say(`${webUi}${formatAlerts(alerts)}\n${formatOverview(hosts, holds, config.temporal.namespace)}`);
+        }
         return;
       }
       const id = await resolveMovieId(client, config, reference);

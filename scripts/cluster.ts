@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { durationMs } from '../src/config.js';
 import { CLIENT_ROLES, makeClusterCerts } from '../src/temporalCerts.js';
 import { clusterPid, startCluster, stopCluster } from '../src/temporalCluster.js';
+import { startTemporalUi, stopTemporalUi } from '../src/temporalUi.js';
 
 const STATE_DIR = path.resolve(import.meta.dirname, '../var/temporal-cluster');
 const DEFAULT_TLS_DIR = path.join(STATE_DIR, 'tls');
@@ -23,11 +24,13 @@ program
   .option('--bind <address>', 'where the frontend listens; anything but loopback needs --tls-dir', '127.0.0.1')
   .option('--tls-dir <dir>', 'certificates from `npm run cluster -- certs`: mutual TLS on the frontend and internode')
   .option('--server-name <name>', 'the name in the server certificate clients check (the first --host given to certs)', 'localhost')
-  .action(async (options: { port: string; namespace: string; retention: string; pg: string; pgUser: string; bind: string; tlsDir?: string; serverName: string }) => {
+  .option('--ui-port <port>', 'the Temporal Web UI beside it (loopback only: it has no login)', '8233')
+  .action(async (options: { port: string; namespace: string; retention: string; pg: string; pgUser: string; bind: string; tlsDir?: string; serverName: string; uiPort: string }) => {
     const [host, port] = options.pg.split(':');
+    const tls = options.tlsDir ? { dir: path.resolve(options.tlsDir), serverName: options.serverName } : undefined;
     const address = await startCluster({
       bind: options.bind,
-      tls: options.tlsDir ? { dir: path.resolve(options.tlsDir), serverName: options.serverName } : undefined,
+      tls,
       stateDir: STATE_DIR,
       frontendPort: Number(options.port),
       namespace: options.namespace,
@@ -36,6 +39,9 @@ program
     });
     console.log(`Temporal server on PostgreSQL at ${address} (log: ${path.relative(process.cwd(), STATE_DIR)}/server.log)`);
     console.log(`use it: TEMPORAL_ADDRESS=${address}, or "temporal": {"address": "${address}"} in the config`);
+    const webUi = await startTemporalUi({ stateDir: STATE_DIR, frontendAddress: address, port: Number(options.uiPort), namespace: options.namespace, tls });
+    console.log(`Temporal Web UI at ${webUi} (loopback only; from elsewhere: ssh -L ${options.uiPort}:127.0.0.1:${options.uiPort} <this host>)`);
+    console.log(`movie links in the dashboard and bufferctl status: "dashboard": {"temporalWebUi": "${webUi}"} in the config`);
   });
 
 program
@@ -53,6 +59,7 @@ program
   });
 
 program.command('stop').action(async () => {
+  await stopTemporalUi(STATE_DIR);
   console.log((await stopCluster(STATE_DIR)) ? 'stopped' : 'not running');
 });
 

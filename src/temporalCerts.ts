@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 /** The clients that connect to Temporal: one certificate each, so a leaked key names its role. */
-export const CLIENT_ROLES = ['workflows', 'io', 'archive', 'preprocess', 'watcher', 'bufferctl', 'dashboard'] as const;
+export const CLIENT_ROLES = ['workflows', 'io', 'archive', 'preprocess', 'watcher', 'bufferctl', 'dashboard', 'webui'] as const;
 export type ClientRole = (typeof CLIENT_ROLES)[number];
 
 /** The files in a certificate folder, one place for their names (the cluster's config reads them by env). */

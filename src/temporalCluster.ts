@@ -178,9 +178,10 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
   return address;
 }
 
-export function clusterPid(stateDir: string): number | undefined {
-  if (!existsSync(pidFile(stateDir))) return undefined;
-  const pid = Number(readFileSync(pidFile(stateDir), 'utf8'));
+/** The process a pid file names, if it still runs. */
+export function runningPid(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
   try {
     process.kill(pid, 0);
     return pid;
@@ -189,11 +190,15 @@ export function clusterPid(stateDir: string): number | undefined {
   }
 }
 
-export async function stopCluster(stateDir: string): Promise<boolean> {
-  const pid = clusterPid(stateDir);
+/** Stops the detached process (group) a pid file names; false when none ran. */
+export async function stopDetached(file: string): Promise<boolean> {
+  const pid = runningPid(file);
   if (pid === undefined) return false;
   process.kill(-pid, 'SIGTERM');
-  for (let i = 0; i < 100 && clusterPid(stateDir) !== undefined; i++) await new Promise((r) => setTimeout(r, 200));
-  rmSync(pidFile(stateDir), { force: true });
+  for (let i = 0; i < 100 && runningPid(file) !== undefined; i++) await new Promise((r) => setTimeout(r, 200));
+  rmSync(file, { force: true });
   return true;
 }
+
+export const clusterPid = (stateDir: string) => runningPid(pidFile(stateDir));
+export const stopCluster = (stateDir: string) => stopDetached(pidFile(stateDir));

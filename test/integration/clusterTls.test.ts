@@ -15,6 +15,8 @@ import { connectClient } from '../../src/temporal.js';
 import { CERT_FILES, makeClusterCerts } from '../../src/temporalCerts.js';
 import { startCluster, stopCluster, type ClusterOptions } from '../../src/temporalCluster.js';
 import { isPortOpen } from '../../src/temporalDevServer.js';
+import { startTemporalUi, stopTemporalUi } from '../../src/temporalUi.js';
+import { freePort } from '../helpers/harness.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cryo-buffer-cluster-tls-'));
 const databases = { history: `temporal_tls_test_${process.pid}`, visibility: `temporal_tls_test_${process.pid}_visibility` };
@@ -60,6 +62,17 @@ describe('the self-hosted Temporal server with mutual TLS (npm run cluster -- ce
     // Shards are fixed at the first start: a new cluster gets the facility's count, not the server's default of 4.
     assert.equal((await client.workflowService.getClusterInfo({})).historyShardCount, 512);
     await client.connection.close();
+
+    // The Web UI beside it reaches the frontend with its own certificate: it lists the namespace's workflows.
+    const webUi = await startTemporalUi({ stateDir: path.join(dir, 'state'), frontendAddress: address, port: await freePort(), namespace: 'default', tls: { dir: tlsDir, serverName }, log: () => undefined });
+    try {
+      const listed = await fetch(`${webUi}/api/v1/namespaces/default/workflows?query=`);
+      assert.equal(listed.status, 200, await listed.clone().text());
+      assert.ok(Array.isArray(((await listed.json()) as { executions?: unknown[] }).executions ?? []));
+      assert.equal((await fetch(`${webUi}/`)).status, 200);
+    } finally {
+      await stopTemporalUi(path.join(dir, 'state'));
+    }
 
     const withoutCertificate = Connection.connect({ address, tls: { serverRootCACertificate: readFileSync(at(CERT_FILES.ca)), serverNameOverride: serverName }, connectTimeout: 5_000 });
     await assert.rejects(withoutCertificate, 'a TLS client without a certificate of the CA is refused');
