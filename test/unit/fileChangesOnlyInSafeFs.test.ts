@@ -11,12 +11,17 @@ import { describe, it } from 'node:test';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PRODUCTION = ['src', 'activities', 'workers', 'workflows', 'bin', 'dashboard'];
 
-/** Files that write only where the project alone writes (its var/ folder, its caches, the simulator's stand-in microscope). */
+/**
+ * Files that write only where the project alone writes (its var/ folder, its caches, the simulator's stand-in
+ * microscope, the GPU lock folder it refuses to use when anyone else could write there).
+ */
 const OWN_PLACES = new Set([
   'src/safeFs.ts',
   'src/temporalCluster.ts',
   'src/temporalDevServer.ts',
+  'src/temporalUi.ts',
   'src/goInstall.ts',
+  'src/preprocess/gpuLock.ts',
 ]);
 const OWN_FOLDERS = ['src/simulator/'];
 
