@@ -18,7 +18,7 @@ import { FAILURE_TYPES } from '../src/operatorNames.js';
 import { publishPart, setAside, type Published } from '../src/publish.js';
 import type { ProbeResult, TargetGate } from '../src/storageHealth.js';
 import { guardActivities } from './guard.js';
-import { currentAttempt, heartbeatProgress } from './progress.js';
+import { currentAttempt, heartbeatProgress, heartbeatWhile } from './progress.js';
 import { syncReferencesToArchive } from './references.js';
 import { oneAtATime } from '../src/oneAtATime.js';
 
@@ -155,19 +155,15 @@ export function createArchiveActivities({ config, bufferRoot, gate, logger }: Ar
    * second copy into the same temporary file. Waits, heartbeating, until this process's earlier attempt ended.
    */
   async function afterEarlierAttempts<T>(movie: string, work: () => Promise<T>): Promise<T> {
-    const context = Context.current();
     let started = false;
-    const waiting = setInterval(() => {
-      if (!started) context.heartbeat({ waiting: 'an earlier attempt of this movie is still stopping' });
-    }, Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
-    try {
-      return await oneAtATime(`archive:${movie}`, () => {
+    const waiting = () => (started ? undefined : 'an earlier attempt of this movie is still stopping');
+    return heartbeatWhile(
+      oneAtATime(`archive:${movie}`, () => {
         started = true;
         return work();
-      });
-    } finally {
-      clearInterval(waiting);
-    }
+      }),
+      waiting,
+    );
   }
 
   /** Moves an archive copy that no longer matches aside (never deleting it); a copy that matches again stays. */

@@ -24,6 +24,7 @@ import type { CtfHeadline, MotionHeadline, PreprocessJob } from '../src/preproce
 import { buildMotionCor2Args, eerFractionFile, motionCor2Sum, MotionLogError, parseMotionCor2Log, type MotionCorrectionJob } from '../src/preprocess/motioncor2.js';
 import { buildRelionMotionArgs, parseRelionMicrographList, parseRelionMotionStar, RELION_MICROGRAPH_LIST, RelionStarError } from '../src/preprocess/relion.js';
 import { astigmatism, type CtfResult, type MotionResult } from '../src/preprocess/results.js';
+import { heartbeatWhile } from './progress.js';
 import { runTool } from './tool.js';
 
 export interface PreprocessDeps {
@@ -62,9 +63,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
     if (engineDevice(engine) !== 'gpu') return job();
     if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
     // Waiting for the GPU's host-wide lock (another process's job) is no sign of a dead worker.
-    const context = Context.current();
-    const beat = setInterval(() => context.heartbeat(), Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
-    return deps.gpus.run(job).finally(() => clearInterval(beat));
+    return heartbeatWhile(deps.gpus.run(job));
   }
 
   function executable(engine: MotionEngine | CtfEngine): string {

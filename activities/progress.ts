@@ -5,9 +5,14 @@ import type { FileProgressListener, HeartbeatDetails } from '../src/fileProgress
 /** Each heartbeat carries everything reported so far: a part count is not lost when a loop reports its bytes. */
 const reported = new WeakMap<Context, HeartbeatDetails>();
 
-/** Heartbeats (the SDK throttles the calls to the server); throws when the workflow has cancelled the activity (e.g. a hold). */
-function heartbeat(context: Context, change: HeartbeatDetails): void {
+/** Throws once the workflow has cancelled the activity (e.g. a hold) or its worker is stopping. */
+export function throwIfCancelled(context: Context): void {
   if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+}
+
+/** Heartbeats (the SDK throttles the calls to the server); throws when the activity is cancelled. */
+function heartbeat(context: Context, change: HeartbeatDetails): void {
+  throwIfCancelled(context);
   const details = { ...reported.get(context), ...change };
   reported.set(context, details);
   context.heartbeat(details);
@@ -22,6 +27,29 @@ export function heartbeatProgress(unit: 'bytesDone' | 'partsDone' = 'bytesDone')
   return (done) => heartbeat(context, { [unit]: done });
 }
 
+/** Several beats per heartbeat timeout, so one late beat never looks like a dead worker. */
+export function beatEveryMs(context: Context): number {
+  return Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3);
+}
+
+/**
+ * Heartbeats while `work` runs without loops of its own to report (an external program, a wait for a lock).
+ * With `waitingFor`, only while it names what the activity waits for: the work's own reports are not overwritten.
+ */
+export async function heartbeatWhile<T>(work: Promise<T>, waitingFor?: () => string | undefined): Promise<T> {
+  const context = Context.current();
+  const beat = setInterval(() => {
+    if (!waitingFor) return context.heartbeat();
+    const waiting = waitingFor();
+    if (waiting) context.heartbeat({ waiting });
+  }, beatEveryMs(context));
+  try {
+    return await work;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 /** Loops report every chunk (8 MiB); a few heartbeats a second are plenty. */
 const FILE_HEARTBEAT_EVERY_MS = 250;
 
@@ -30,7 +58,7 @@ export function heartbeatFileProgress(): FileProgressListener {
   const context = Context.current();
   let lastAt = 0;
   return (file) => {
-    if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+    throwIfCancelled(context);
     const now = Date.now();
     if (now - lastAt < FILE_HEARTBEAT_EVERY_MS) return;
     lastAt = now;

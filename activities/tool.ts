@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { execa } from 'execa';
 import type { Place } from '../src/copy.js';
+import { heartbeatWhile, throwIfCancelled } from './progress.js';
 
 export interface ToolRun {
   executable: string;
@@ -62,11 +63,9 @@ export async function runTool(run: ToolRun): Promise<string> {
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
-  // Several beats per timeout, so one late beat never looks like a dead worker.
-  const heartbeat = setInterval(() => context.heartbeat(), Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
   try {
-    const result = await child;
-    if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+    const result = await heartbeatWhile(child);
+    throwIfCancelled(context);
     if (conversationError) throw conversationError;
     if (result.failed) {
       const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : (result.signal ?? result.shortMessage);
@@ -74,7 +73,6 @@ export async function runTool(run: ToolRun): Promise<string> {
     }
     return stdout;
   } finally {
-    clearInterval(heartbeat);
     await new Promise((resolve) => log.end(resolve));
   }
 }

@@ -38,6 +38,7 @@ export async function gatherHostOverview(client: Client, config: Config, bufferH
     stages,
     unarchived,
     bufferSpace,
+    // A report kept from before counts were reported (at most one check interval after a deploy) has none.
     capacity: capacity && { usedFraction: capacity.usedFraction, aboveHigh: capacity.aboveHigh, at: capacity.at, expiredEarly: capacity.expiredEarlyCount ?? 0 },
     health,
     preprocess: { waiting: await count({ preprocessState: ['queued', 'running'] }), failed: await count({ preprocessState: 'failed' }) },

@@ -130,13 +130,14 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
   await setUpSchemas(sqlTool, options);
   mkdirSync(options.stateDir, { recursive: true });
   const logFile = path.join(options.stateDir, 'server.log');
-  // Detached with its output straight into the log file: the server outlives this command.
-  const out = openSync(logFile, 'a');
   // Without TLS the server is reachable from this host only; "no authorizer" is then said out loud.
   const noAuth = options.tls ? [] : ['--allow-no-auth'];
-  const child = spawn(server, ['--root', '/', '--config', CONFIG_DIR, '--env', 'production', ...noAuth, 'start'], {
+  await startDetached('the Temporal server', server, ['--root', '/', '--config', CONFIG_DIR, '--env', 'production', ...noAuth, 'start'], {
+    logFile,
+    pidFile: pidFile(options.stateDir),
+    listens: { port: options.frontendPort, host: dialHost, shownAs: address },
+    waitMs: 60_000,
     env: {
-      ...process.env,
       ...tlsEnvironment(options.tls),
       TEMPORAL_FRONTEND_BIND: bind === 'localhost' ? '127.0.0.1' : bind,
       TEMPORAL_FRONTEND_PORT: String(options.frontendPort),
@@ -148,17 +149,7 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
       TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${options.frontendPort + 1900}`,
       TEMPORAL_DYNAMIC_CONFIG: path.join(CONFIG_DIR, 'dynamicconfig.yaml'),
     },
-    detached: true,
-    stdio: ['ignore', out, out],
   });
-  closeSync(out);
-  child.unref();
-  writeFileSync(pidFile(options.stateDir), `${child.pid}\n`);
-  for (let i = 0; i < 300 && !(await isPortOpen(options.frontendPort, dialHost)); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!(await isPortOpen(options.frontendPort, dialHost))) throw new Error(`the Temporal server did not come up on ${address}; see ${logFile}`);
   const connection = cliConnection(address, options.tls);
   // The frontend listens before the namespace registry is ready: retry the first call until it answers.
   for (let attempt = 0; ; attempt++) {
@@ -176,6 +167,29 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
     await new Promise((r) => setTimeout(r, 1000));
   }
   return address;
+}
+
+/**
+ * Starts a server that outlives this command: detached, its output straight into its log file, its pid in its pid
+ * file; returns once it listens.
+ */
+export async function startDetached(
+  what: string,
+  command: string,
+  args: string[],
+  options: { logFile: string; pidFile: string; listens: { port: number; host: string; shownAs: string }; waitMs: number; env?: NodeJS.ProcessEnv },
+): Promise<void> {
+  const out = openSync(options.logFile, 'a');
+  const child = spawn(command, args, { env: { ...process.env, ...options.env }, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  writeFileSync(options.pidFile, `${child.pid}\n`);
+  const { port, host, shownAs } = options.listens;
+  for (let waited = 0; waited < options.waitMs && !(await isPortOpen(port, host)); waited += 200) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!(await isPortOpen(port, host))) throw new Error(`${what} did not come up on ${shownAs}; see ${options.logFile}`);
 }
 
 /** The process a pid file names, if it still runs. */

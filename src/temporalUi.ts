@@ -4,13 +4,11 @@
  * client certificate (`webui`) and listens on loopback only by default: the UI can signal and terminate any
  * workflow and has no login here, so reach it through an SSH tunnel or put an authenticating proxy in front.
  */
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureGoBinaries, projectCacheDir } from './goInstall.js';
 import { CERT_FILES } from './temporalCerts.js';
-import { runningPid, stopDetached } from './temporalCluster.js';
-import { isPortOpen } from './temporalDevServer.js';
+import { runningPid, startDetached, stopDetached } from './temporalCluster.js';
 
 export const TEMPORAL_UI_VERSION = 'v2.42.1';
 
@@ -62,16 +60,12 @@ export async function startTemporalUi(options: WebUiOptions): Promise<string> {
   const root = uiDir(options.stateDir);
   mkdirSync(path.join(root, 'config'), { recursive: true });
   writeFileSync(path.join(root, 'config', 'production.yaml'), `${JSON.stringify(webUiConfig(options), null, 2)}\n`);
-  const out = openSync(path.join(root, 'ui.log'), 'a');
-  const child = spawn(server!, ['--root', root, '--config', 'config', '--env', 'production', 'start'], { detached: true, stdio: ['ignore', out, out] });
-  closeSync(out);
-  child.unref();
-  writeFileSync(uiPidFile(options.stateDir), `${child.pid}\n`);
-  for (let i = 0; i < 150 && !(await isPortOpen(options.port, host)); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!(await isPortOpen(options.port, host))) throw new Error(`the Temporal Web UI did not come up on ${url}; see ${path.join(root, 'ui.log')}`);
+  await startDetached('the Temporal Web UI', server!, ['--root', root, '--config', 'config', '--env', 'production', 'start'], {
+    logFile: path.join(root, 'ui.log'),
+    pidFile: uiPidFile(options.stateDir),
+    listens: { port: options.port, host, shownAs: url },
+    waitMs: 30_000,
+  });
   return url;
 }
 
