@@ -106,6 +106,17 @@ function tlsEnvironment(tls: ClusterOptions['tls']): Record<string, string> {
   };
 }
 
+/** The highest frontend port: the server keeps membership ports (frontend + 100..106) in a smallint column. */
+const HIGHEST_FRONTEND_PORT = 32_767 - 106;
+
+/** A random frontend port whose neighbours the cluster uses (+1, +100..+106) are free too, for tests and benchmarks. */
+export async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * (HIGHEST_FRONTEND_PORT - 20_000));
+    if (!(await isPortOpen(port)) && !(await isPortOpen(port + 1)) && !(await isPortOpen(port + 100))) return port;
+  }
+}
+
 /** The CLI's flags for reaching the cluster: --address, and with mTLS the bufferctl role's certificate. */
 export function cliConnection(address: string, tls: ClusterOptions['tls']): string[] {
   if (!tls) return ['--address', address];
@@ -121,9 +132,9 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
   }
   // Clients on this host dial loopback when the frontend listens on loopback or on every address.
   const dialHost = bind === 'localhost' || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-  const address = `${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${options.frontendPort}`;
-  // The server keeps membership ports (frontend + 100..106) in a smallint column.
-  if (options.frontendPort + 106 > 32_767) throw new Error(`frontend port ${options.frontendPort} is too high: the cluster uses it up to +106, and ports above 32767 fail`);
+  const dialName = dialHost.includes(':') ? `[${dialHost}]` : dialHost;
+  const address = `${dialName}:${options.frontendPort}`;
+  if (options.frontendPort > HIGHEST_FRONTEND_PORT) throw new Error(`frontend port ${options.frontendPort} is too high: the cluster uses it up to +106, and ports above 32767 fail`);
   if (await isPortOpen(options.frontendPort, dialHost)) throw new Error(`something already listens on ${address} (a dev server, or the cluster: npm run cluster -- status)`);
   const [{ server, sqlTool }, cli] = await Promise.all([ensureServerBinaries(log), ensureTemporalCli(log)]);
   await ensurePostgres(options.postgres, log);
@@ -140,6 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<string> {
     env: {
       ...tlsEnvironment(options.tls),
       TEMPORAL_FRONTEND_BIND: bind === 'localhost' ? '127.0.0.1' : bind,
+      TEMPORAL_FRONTEND_DIAL: dialName,
       TEMPORAL_FRONTEND_PORT: String(options.frontendPort),
       TEMPORAL_PG_ADDRESS: `${options.postgres.host}:${options.postgres.port}`,
       TEMPORAL_PG_USER: options.postgres.user,

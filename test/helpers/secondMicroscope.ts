@@ -14,11 +14,12 @@ export interface TwoMicroscopes {
   dirs: { buffer: string; camera: string };
 }
 
-export async function addSecondMicroscope(h: Harness): Promise<TwoMicroscopes> {
+/** `h`: a harness, or any facility with a folder of its own. */
+export async function addSecondMicroscope(h: Pick<Harness, 'dir' | 'config' | 'db' | 'dirs'>, { gpus = [] as number[] } = {}): Promise<TwoMicroscopes> {
   const dirs = { buffer: path.join(h.dir, 'buffer2'), camera: path.join(h.dir, 'camera', 'sim-k3b') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const raw = JSON.parse(JSON.stringify(h.config));
-  raw.bufferHosts.push({ name: 'buffer2', root: dirs.buffer });
+  raw.bufferHosts.push({ name: 'buffer2', root: dirs.buffer, gpus });
   raw.cameras.push({ host: 'sim-k3b', root: dirs.camera, bufferHost: 'buffer2', markerFile: CAMERA_MARKER });
   writeFileSync(path.join(dirs.camera, CAMERA_MARKER), 'mounted\n');
   const configFile = path.join(h.dir, 'two-microscopes.json');

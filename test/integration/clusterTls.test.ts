@@ -13,22 +13,13 @@ import { execa } from 'execa';
 import { parseConfig } from '../../src/config.js';
 import { connectClient } from '../../src/temporal.js';
 import { CERT_FILES, makeClusterCerts } from '../../src/temporalCerts.js';
-import { startCluster, stopCluster, type ClusterOptions } from '../../src/temporalCluster.js';
-import { isPortOpen } from '../../src/temporalDevServer.js';
+import { freeClusterPort, startCluster, stopCluster, type ClusterOptions } from '../../src/temporalCluster.js';
 import { startTemporalUi, stopTemporalUi } from '../../src/temporalUi.js';
 import { freePort } from '../helpers/harness.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cryo-buffer-cluster-tls-'));
 const databases = { history: `temporal_tls_test_${process.pid}`, visibility: `temporal_tls_test_${process.pid}_visibility` };
 const postgres = { host: '127.0.0.1', port: 5432, user: 'postgres', password: process.env.TEMPORAL_PG_PASSWORD ?? '' };
-
-/** A frontend port with room for the cluster's +106 (the server stores membership ports in a smallint). */
-async function clusterPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    if (!(await isPortOpen(port)) && !(await isPortOpen(port + 1)) && !(await isPortOpen(port + 100))) return port;
-  }
-}
 
 describe('the self-hosted Temporal server with mutual TLS (npm run cluster -- certs; start --tls-dir)', () => {
   const base = (port: number): ClusterOptions => ({ stateDir: path.join(dir, 'state'), frontendPort: port, namespace: 'default', retentionMs: 86_400_000, postgres, databases, fresh: true, log: () => undefined });
@@ -41,13 +32,13 @@ describe('the self-hosted Temporal server with mutual TLS (npm run cluster -- ce
   });
 
   it('refuses to listen beyond loopback without mutual TLS', async () => {
-    await assert.rejects(startCluster({ ...base(await clusterPort()), bind: '0.0.0.0' }), /refusing to listen on 0\.0\.0\.0 without mutual TLS/);
+    await assert.rejects(startCluster({ ...base(await freeClusterPort()), bind: '0.0.0.0' }), /refusing to listen on 0\.0\.0\.0 without mutual TLS/);
   });
 
   it('serves a client with a certificate of its CA, and refuses one without, and plain TCP', { timeout: 15 * 60_000 }, async () => {
     const tlsDir = path.join(dir, 'tls');
     const { serverName } = await makeClusterCerts({ dir: tlsDir, hosts: ['temporal.test'] });
-    const address = await startCluster({ ...base(await clusterPort()), tls: { dir: tlsDir, serverName } });
+    const address = await startCluster({ ...base(await freeClusterPort()), tls: { dir: tlsDir, serverName } });
     const at = (file: string) => path.join(tlsDir, file);
     const raw = {
       leginondb: { url: 'mysql://u@127.0.0.1/leginondb' },
