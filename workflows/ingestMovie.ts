@@ -47,6 +47,9 @@ import {
   type MovieStage,
 } from '../src/operatorNames.js';
 
+/** How long one attempt of an archive copy may take, waiting out a storage outage included: an outage of weeks. */
+const ARCHIVE_COPY_LIMIT = '60d';
+
 export const statusQuery = defineQuery<MovieStatus>(QUERIES.status);
 export const holdArchiveSignal = defineSignal<[HoldRequest?]>(SIGNALS.holdArchive);
 export const releaseArchiveSignal = defineSignal<[{ scope?: HoldScope }?]>(SIGNALS.releaseArchive);
@@ -115,7 +118,9 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
   };
   const archiveOptions: ActivityOptions = {
     taskQueue: archiveTaskQueue(input.archiveTarget, input.bufferHost),
-    startToCloseTimeout: '12h',
+    // A copy waits out an outage in its slot (activities/archive.ts waitForTarget): a shorter limit would send it
+    // to the end of the queue mid-outage. The heartbeat timeout is what catches a copy that hangs.
+    startToCloseTimeout: ARCHIVE_COPY_LIMIT,
     heartbeatTimeout: settings.heartbeatTimeoutMs,
     // Storage outages last days: never give up, but never try more than once per maximumInterval either.
     retry: {

@@ -78,6 +78,45 @@ describe('archive target health: an unmounted archive is never written to, and t
     assert.ok(existsSync(path.join(env.h.dirs.archive, '.cryo-buffer-health', 'buffer1.probe')));
     rmSync(marker);
   });
+
+  it('drains a backlog in the order the movies arrived, and no copy waiting out an outage times out', async () => {
+    const marker = path.join(env.h.dirs.archive, '.gpfs-mounted');
+    const health = () => env.h.client.workflow.getHandle(storageHealthWorkflowId('gpfs', 'buffer1')).query<TargetHealth>(QUERIES.health);
+    rmSync(marker, { force: true });
+    await waitUntil(async () => (await health()).state === 'down', 'the target to be reported down');
+    const movies = [];
+    // A second apart (a K3 at full rate writes one every 3.6 s): movies whose tasks reach the queue within
+    // milliseconds of each other may be queued in either order (each movie's history shard sends its own).
+    for (let i = 0; i < 8; i++) {
+      movies.push(await env.h.microscope.acquire({ bytes: 20_000 }));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const handles = movies.map((m) => env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', m.framesName)));
+    // Every movie has asked for its archive copy (two wait in the slots, the rest in the queue) before the target is back.
+    await waitUntil(async () => (await Promise.all(handles.map(async (h) => (await h.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'archiveMovie')))).every(Boolean), 'all archive copies to be scheduled');
+    const { events } = await handles[0]!.fetchHistory();
+    const scheduled = events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'archiveMovie')!.activityTaskScheduledEventAttributes!;
+    const startToCloseDays = Number(scheduled.startToCloseTimeout!.seconds) / 86_400;
+    assert.ok(startToCloseDays >= 28, `a copy waiting in its slot gives up after ${startToCloseDays} days and rejoins the end of the queue`);
+
+    // Arrival is when a movie asked for its archive copy (its Leginon lookup may finish in another order).
+    const askedAt = async (handle: (typeof handles)[number]) => {
+      const history = await handle.fetchHistory();
+      const event = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'archiveMovie')!;
+      return Number(event.eventTime!.seconds) * 1e3 + event.eventTime!.nanos! / 1e6;
+    };
+    const arrival = await Promise.all(movies.map(async (movie, i) => ({ movie, at: await askedAt(handles[i]!) })));
+    arrival.sort((a, b) => a.at - b.at);
+
+    writeFileSync(marker, 'mounted\n');
+    for (const handle of handles) await waitForStage(handle, ['archived'], 60_000);
+    const log = readFileSync(path.join(env.h.sessionDirs.archive, TRANSFER_LOG), 'utf8').trim().split('\n');
+    const order = arrival.map(({ movie }) => log.findIndex((line) => line.includes(`\t${movie.imageFilename}.frames.tif\t`)));
+    // The two in the slots go together; the six behind them in arrival order (one write partition per queue).
+    const queued = order.slice(2);
+    assert.deepEqual(queued, [...queued].sort((a, b) => a - b), `archived out of arrival order: ${order.join(' ')} (asked ${arrival.map(({ at }) => Math.round(at - arrival[0]!.at)).join(' ')} ms after the first)`);
+    rmSync(marker);
+  });
 });
 
 describe('expiry with the archive target unmounted', () => {
