@@ -67,13 +67,13 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: n
 
 /** Starts the dev server (or reuses one already on the port) and registers the project's namespace settings. */
 /**
- * One partition per task queue (the server's default is four, read in turn): a backlog then drains in the order
- * it arrived, the archive copies after an outage oldest first (measured: with four, 8 queued copies came out of
- * order in every run, storageHealth.test.ts). A facility's load, a few tasks a second per queue, is far below what
- * one partition serves. Lowering the partitions of a server that has a backlog strands the tasks in the others:
- * see the README's "Upgrading".
+ * New tasks of every task queue go to one partition (the server's default is four): a backlog then drains in the
+ * order it arrived, the archive copies after an outage oldest first (measured: with four, 8 queued copies came out
+ * of order in every run, storageHealth.test.ts). Reads stay at four, so tasks a server already holds in the
+ * other partitions are still delivered (lowering the read partitions would strand them). A facility's load, a few
+ * tasks a second per queue, is far below what one partition serves.
  */
-const ONE_PARTITION = ['matching.numTaskqueueWritePartitions=1', 'matching.numTaskqueueReadPartitions=1'];
+const ONE_WRITE_PARTITION = ['matching.numTaskqueueWritePartitions=1'];
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const cli = await ensureTemporalCli();
@@ -95,7 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         '--sqlite-pragma', 'journal_mode=WAL',
         '--sqlite-pragma', 'synchronous=NORMAL',
         '--log-level', 'warn',
-        ...ONE_PARTITION.flatMap((value) => ['--dynamic-config-value', value]),
+        ...ONE_WRITE_PARTITION.flatMap((value) => ['--dynamic-config-value', value]),
         ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
       ],
       { stdout: { file: options.logFile, append: true }, stderr: { file: options.logFile, append: true }, stdin: 'ignore', reject: false, cleanup: true },
