@@ -4,9 +4,9 @@
  * movies until the low watermark would be reached. Un-archived movies are never candidates.
  */
 import type { Client } from '@temporalio/client';
-import { archivedMovies, diskSpace, expiringBytes } from '../src/bufferInventory.js';
-import { describeUsage, planEarlyExpiry, type CapacityReport, type ExpiryPlan } from '../src/capacity.js';
-import type { BufferHostConfig, Config } from '../src/config.js';
+import { diskSpace, expiringBytes, oldestArchivedMovies } from '../src/bufferInventory.js';
+import { describeUsage, oldestFirstWindows, planEarlyExpiry, type CapacityReport, type ExpiryPlan } from '../src/capacity.js';
+import { durationMs, type BufferHostConfig, type Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { SIGNALS } from '../src/operatorNames.js';
 
@@ -18,7 +18,10 @@ export function createCapacityActivities({ config, bufferHost, client, logger }:
       let plan: ExpiryPlan = planEarlyExpiry(usage, [], marks);
       let expiredEarlyCount = 0;
       if (plan.aboveHigh) {
-        plan = planEarlyExpiry(usage, await archivedMovies(client, bufferHost.name), marks, await expiringBytes(client, bufferHost.name));
+        const expiring = await expiringBytes(client, bufferHost.name);
+        const wanted = planEarlyExpiry(usage, [], marks, expiring).bytesToFree;
+        const windows = oldestFirstWindows(new Date(), durationMs(config.expiry.after));
+        plan = planEarlyExpiry(usage, await oldestArchivedMovies(client, bufferHost.name, windows, { bytes: wanted }), marks, expiring);
         logger.error({ root: bufferHost.root, usedFraction: plan.usedFraction }, `buffer ${describeUsage(plan, marks)}`);
         if (config.capacity.expireEarly) {
           const reason = `buffer ${describeUsage(plan, marks)}`;

@@ -26,7 +26,7 @@ import {
   describeTable,
   type BufferHostRequest,
 } from '../src/bufferHostAdmin.js';
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { ConfigError, durationMs, loadConfig, type Config } from '../src/config.js';
 import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
 import { fingerprintStored } from '../src/compression.js';
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
@@ -46,8 +46,8 @@ import { formatMovieStatus, type PendingActivity } from '../src/statusFormat.js'
 import type { HeartbeatDetails } from '../src/fileProgress.js';
 import { CTF_ENGINES, MOTION_ENGINES, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { ReprocessRequest } from '../src/preprocess/job.js';
-import { archivedMovies, diskSpace, expiringBytes } from '../src/bufferInventory.js';
-import { describeUsage, planEarlyExpiry } from '../src/capacity.js';
+import { archivedCount, diskSpace, expiringBytes, oldestArchivedMovies } from '../src/bufferInventory.js';
+import { describeUsage, oldestFirstWindows, planEarlyExpiry } from '../src/capacity.js';
 import { formatAlerts, formatOverview, type DashboardAlerts } from '../src/overview.js';
 import { gatherHostOverview } from '../src/hostOverview.js';
 import { changeMovieHold, changeScopeHold, reprocessMovies } from '../src/operatorActions.js';
@@ -264,6 +264,9 @@ program
     }),
   );
 
+/** How many of the next expiries `expire --dry-run` shows per buffer host. */
+const SCHEDULE_SHOWN = 20;
+
 program
   .command('expire')
   .argument('[movies...]', 'archived movies to expire now (their archive copy is still re-verified first)')
@@ -283,13 +286,18 @@ program
       }
       const marks = { high: config.capacity.highWatermark, low: config.capacity.lowWatermark };
       for (const host of config.bufferHosts.filter((h) => !options.bufferHost || h.name === options.bufferHost)) {
-        const archived = await archivedMovies(client, host.name);
         const usage = await diskSpace(host.root).catch(() => undefined);
-        say(`buffer host ${host.name}: ${archived.length} archived movies still on the buffer`);
+        const archivedTotal = await archivedCount(client, host.name);
+        say(`buffer host ${host.name}: ${archivedTotal} archived movies still on the buffer`);
+        const expiring = await expiringBytes(client, host.name);
+        const wanted = usage ? planEarlyExpiry(usage, [], marks, expiring).bytesToFree : 0;
+        // The oldest only: a facility keeps 100k-340k archived movies, too many to list (or ask) one by one.
+        const windows = oldestFirstWindows(new Date(), durationMs(config.expiry.after));
+        const archived = await oldestArchivedMovies(client, host.name, windows, { bytes: wanted, movies: SCHEDULE_SHOWN });
         if (!usage) {
           say(`  usage unknown here (${host.root} is not mounted; run on ${host.name}); early expiry not planned`);
         } else {
-          const plan = planEarlyExpiry(usage, archived, marks, await expiringBytes(client, host.name));
+          const plan = planEarlyExpiry(usage, archived, marks, expiring);
           say(`  ${describeUsage(plan, marks)}`);
           if (plan.aboveHigh) {
             const action = config.capacity.expireEarly ? 'would expire early' : 'would expire early if capacity.expireEarly were on';
@@ -298,14 +306,16 @@ program
             if (plan.bytesFreed < plan.bytesToFree) say('    (not enough is archived yet: un-archived movies are never expired)');
           }
         }
+        const oldest = [...archived].sort((a, b) => a.startTime.getTime() - b.startTime.getTime()).slice(0, SCHEDULE_SHOWN);
         const scheduled = await Promise.all(
-          archived.map(async (movie) => ({ movie, status: await client.workflow.getHandle(movie.workflowId).query<MovieStatus>(QUERIES.status) })),
+          oldest.map(async (movie) => ({ movie, status: await client.workflow.getHandle(movie.workflowId).query<MovieStatus>(QUERIES.status) })),
         );
         scheduled.sort((a, b) => (a.status.expiresAt ?? '').localeCompare(b.status.expiresAt ?? ''));
         for (const { movie, status } of scheduled) {
           const why = status.holds?.length ? `HELD (${status.holds.map((h) => h.reason).join('; ')}): kept past its time` : `archived and verified ${status.archive?.verifiedAt ?? '?'}`;
           say(`  at ${status.expiresAt ?? '?'}  ${movie.workflowId}  ${why}`);
         }
+        if (archivedTotal > scheduled.length) say(`  ... and ${archivedTotal - scheduled.length} more, later (bufferctl list --stage archived)`);
       }
     }),
   );

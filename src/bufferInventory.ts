@@ -1,7 +1,7 @@
 /** What a buffer host holds: its disk usage, and its archived movies (the only ones expiry may take early). */
 import { statfs } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
-import type { BufferUsage, ExpiryCandidate } from './capacity.js';
+import { readOldestFirst, type BufferUsage, type ExpiryCandidate, type StartWindow } from './capacity.js';
 import { SEARCH_ATTRIBUTES } from './operatorNames.js';
 import { movieListQuery } from './visibilityQuery.js';
 
@@ -20,12 +20,19 @@ export async function expiringBytes(client: Client, bufferHost: string): Promise
   return bytes;
 }
 
-/** Archived, still-open movies of a buffer host, with their arrival time and size. */
-export async function archivedMovies(client: Client, bufferHost: string): Promise<ExpiryCandidate[]> {
-  const movies: ExpiryCandidate[] = [];
-  for await (const movie of client.workflow.list({ query: movieListQuery({ bufferHost, stage: 'archived', open: true }) })) {
-    movies.push({ workflowId: movie.workflowId, startTime: movie.startTime, bytes: movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieBytes) ?? 0 });
-  }
-  return movies;
+/** A buffer host's oldest archived, still-open movies, with their arrival time and size (see readOldestFirst). */
+export function oldestArchivedMovies(client: Client, bufferHost: string, windows: StartWindow[], enough: { bytes?: number; movies?: number }): Promise<ExpiryCandidate[]> {
+  return readOldestFirst(windows, (window) => archivedIn(client, bufferHost, window), enough);
 }
 
+async function* archivedIn(client: Client, bufferHost: string, { since, before }: StartWindow): AsyncIterable<ExpiryCandidate> {
+  const query = movieListQuery({ bufferHost, stage: 'archived', open: true, startedSince: since?.toISOString(), startedBefore: before?.toISOString() });
+  for await (const movie of client.workflow.list({ query })) {
+    yield { workflowId: movie.workflowId, startTime: movie.startTime, bytes: movie.typedSearchAttributes.get(SEARCH_ATTRIBUTES.movieBytes) ?? 0 };
+  }
+}
+
+/** How many archived movies a buffer host still keeps. */
+export async function archivedCount(client: Client, bufferHost: string): Promise<number> {
+  return (await client.workflow.count(movieListQuery({ bufferHost, stage: 'archived', open: true }))).count;
+}

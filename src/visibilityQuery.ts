@@ -23,6 +23,8 @@ export interface MovieFilter {
   preprocessState?: PreprocessState | readonly PreprocessState[];
   /** ISO time: only movies whose workflow started at or after it. */
   startedSince?: string;
+  /** ISO time: only movies whose workflow started before it. */
+  startedBefore?: string;
 }
 
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -39,6 +41,7 @@ export function movieListQuery(filter: MovieFilter = {}): string {
   if (typeof filter.preprocessState === 'string') clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} = ${quote(filter.preprocessState)}`);
   else if (filter.preprocessState) clauses.push(`${SEARCH_ATTRIBUTES.preprocessState.name} IN (${filter.preprocessState.map(quote).join(', ')})`);
   if (filter.startedSince) clauses.push(`StartTime >= ${quote(filter.startedSince)}`);
+  if (filter.startedBefore) clauses.push(`StartTime < ${quote(filter.startedBefore)}`);
   return clauses.join(' AND ');
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeUsage, planEarlyExpiry } from '../../src/capacity.js';
+import { describeUsage, oldestFirstWindows, planEarlyExpiry, readOldestFirst, type ExpiryCandidate, type StartWindow } from '../../src/capacity.js';
 
 const GiB = 1024 ** 3;
 const movie = (id: string, day: number, gib: number) => ({ workflowId: id, startTime: new Date(Date.UTC(2026, 10, day)), bytes: gib * GiB });
@@ -38,4 +38,49 @@ describe('early expiry above the high watermark', () => {
     assert.deepEqual(plan.expire.map((m) => m.workflowId), ['only']);
     assert.ok(plan.bytesFreed < plan.bytesToFree);
   });
+});
+
+describe('reading the oldest archived movies window by window (a facility keeps 100k-340k of them)', () => {
+  const now = new Date(Date.UTC(2026, 11, 2, 12));
+  const day = 86_400_000;
+  const inWindow = (t: Date, w: StartWindow) => (!w.since || t >= w.since) && (!w.before || t < w.before);
+
+  it('covers all time up to now and beyond, oldest first, each start time in exactly one window', () => {
+    const windows = oldestFirstWindows(now, 14 * day);
+    assert.equal(windows.length, 29);
+    assert.equal(windows[0]!.since, undefined, 'movies older than their expiry (held, delayed) come first');
+    assert.equal(windows.at(-1)!.before, undefined, 'a movie started while the check runs is in the newest window');
+    for (let i = 1; i < windows.length; i++) assert.equal(windows[i]!.since!.getTime(), windows[i - 1]!.before!.getTime());
+    for (const t of [new Date(0), new Date(now.getTime() - 14 * day), new Date(now.getTime() - 3.3 * day), now, new Date(now.getTime() + 60_000)]) {
+      assert.equal(windows.filter((w) => inWindow(t, w)).length, 1, t.toISOString());
+    }
+  });
+
+  it('lets the oldest windows alone give the plan that reading every movie gives', async () => {
+    // 14 days of a K3 at 400 movies an hour, plus two held ones from last month.
+    const archived: ExpiryCandidate[] = [];
+    for (let i = 0; i < 14 * 24 * 400; i++) archived.push({ workflowId: `m${i}`, startTime: new Date(now.getTime() - 14 * day + i * 9_000), bytes: 0.5 * GiB });
+    archived.push({ workflowId: 'held-1', startTime: new Date(now.getTime() - 30 * day), bytes: GiB }, { workflowId: 'held-2', startTime: new Date(now.getTime() - 20 * day), bytes: GiB });
+    const usage = { totalBytes: 80_000 * GiB, freeBytes: 4_000 * GiB };
+    const wanted = planEarlyExpiry(usage, [], marks).bytesToFree;
+    // Visibility lists newest first: so does this stand-in.
+    const listWindow = async function* (w: StartWindow) {
+      yield* archived.filter((m) => inWindow(m.startTime, w)).reverse();
+    };
+    const read = await readOldestFirst(oldestFirstWindows(now, 14 * day), listWindow, { bytes: wanted });
+    const all = planEarlyExpiry(usage, archived, marks);
+    assert.deepEqual(planEarlyExpiry(usage, read, marks).expire, all.expire);
+    assert.ok(read.length < archived.length / 4, `read ${read.length} of ${archived.length}`);
+  });
+});
+
+it('reads windows until it has as many movies as asked for, even with no bytes to free', async () => {
+  const now = new Date(Date.UTC(2026, 11, 2, 12));
+  const movies = Array.from({ length: 100 }, (_, i) => ({ workflowId: `m${i}`, startTime: new Date(now.getTime() - (100 - i) * 3_600_000), bytes: 1 }));
+  const windows = oldestFirstWindows(now, 5 * 86_400_000);
+  const read = await readOldestFirst(windows, async function* ({ since, before }) {
+    yield* movies.filter((m) => (!since || m.startTime >= since) && (!before || m.startTime < before));
+  }, { movies: 20 });
+  assert.ok(read.length >= 20 && read.length < 40, `read ${read.length}`);
+  assert.deepEqual(read.slice(0, 20).map((m) => m.workflowId), movies.slice(0, 20).map((m) => m.workflowId));
 });
