@@ -1,5 +1,5 @@
 /**
- * The buffer host's capacity check (bufferCapacity workflow, on `io@<host>`): usage against the watermarks, a loud
+ * The buffer host's capacity check (bufferCapacity workflow, on `lookup@<host>`): usage against the watermarks, a loud
  * warning above the high one, and, with `capacity.expireEarly`, the `expireEarly` signal to the oldest archived
  * movies until the low watermark would be reached. Un-archived movies are never candidates.
  */

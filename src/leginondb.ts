@@ -44,10 +44,13 @@ export interface BufferHostRow {
 
 export type Db = mysql.Pool;
 
+/** Connections each process keeps to leginondb; also the lookup queue's slots (workers/io.ts). */
+export const LEGINONDB_CONNECTIONS = 4;
+
 export function openLeginonDb(url: string): Db {
   const pool = mysql.createPool({
     uri: url,
-    connectionLimit: 4,
+    connectionLimit: LEGINONDB_CONNECTIONS,
     connectTimeout: 10_000,
     // Leginon's tables are latin1; names are compared byte for byte as rawtransfer does.
     charset: 'utf8mb4',

@@ -16,6 +16,15 @@ export function ioTaskQueue(bufferHost: string): string {
 }
 
 /**
+ * Leginon lookups, hold look-ups and capacity checks: short questions to leginondb and Temporal, on slots of their
+ * own (served by the io worker), so a leginondb that hangs every query holds none of the slots that copy movies
+ * off the camera while the camera disk fills.
+ */
+export function lookupTaskQueue(bufferHost: string): string {
+  return `lookup@${bufferHost}`;
+}
+
+/**
  * Expiry re-reads each archive copy in full before a buffer copy goes: on slots of its own (`expiry.concurrency`,
  * served by the io worker), so a burst of expiries never takes the slots that copy movies off the camera.
  */

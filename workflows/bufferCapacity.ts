@@ -5,7 +5,7 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CapacityActivities } from '../activities/capacity.js';
 import type { CapacityReport } from '../src/capacity.js';
-import { ioTaskQueue, QUERIES } from '../src/operatorNames.js';
+import { lookupTaskQueue, QUERIES } from '../src/operatorNames.js';
 
 export const capacityQuery = defineQuery<CapacityReport | undefined>(QUERIES.capacity);
 
@@ -15,7 +15,7 @@ export async function bufferCapacity(input: { bufferHost: string; intervalMs: nu
   let last = input.last;
   setHandler(capacityQuery, () => last);
   const { checkCapacity } = proxyActivities<CapacityActivities>({
-    taskQueue: ioTaskQueue(input.bufferHost),
+    taskQueue: lookupTaskQueue(input.bufferHost),
     scheduleToCloseTimeout: input.intervalMs + 60_000,
     retry: { maximumAttempts: 1 },
   });

@@ -40,6 +40,7 @@ import {
   expiryTaskQueue,
   FAILURE_TYPES,
   ioTaskQueue,
+  lookupTaskQueue,
   preprocessWorkflowId,
   QUERIES,
   SEARCH_ATTRIBUTES,
@@ -129,7 +130,8 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
       backoffCoefficient: 2,
     },
   };
-  const io = proxyActivities<IoActivities & HoldActivities>(ioOptions);
+  const io = proxyActivities<IoActivities>(ioOptions);
+  const lookups = proxyActivities<IoActivities & HoldActivities>({ ...ioOptions, taskQueue: lookupTaskQueue(input.bufferHost) });
   /** The same activities, with the one line the Web UI shows on their events. */
   const ioSaying = (summary: string) => proxyActivities<IoActivities>({ ...ioOptions, summary });
   const archiveSaying = (summary: string) => proxyActivities<ArchiveActivities>({ ...archiveOptions, summary });
@@ -361,7 +363,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     let waitedMs = 0;
     for (;;) {
       const claim = await parkOnFailure(() =>
-        io.claimCameraMovie({
+        lookups.claimCameraMovie({
           cameraHost: input.cameraHost,
           framesName: input.framesName,
           lookBackDays: settings.lookBackDays,
@@ -387,7 +389,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
     let waitedMs = waitedBeforeCopy;
     for (;;) {
       const lookup = await parkOnFailure(() =>
-        io.resolveLeginonName({
+        lookups.resolveLeginonName({
           cameraHost: input.cameraHost,
           framesName: input.framesName,
           suffix: input.suffix,
@@ -473,7 +475,7 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Holds placed on the session, the buffer host or everything (archiveHolds) apply to this movie too. */
   async function applyWiderHolds() {
-    const wider = await parkOnFailure(() => io.activeHolds({ session: found.session, bufferHost: input.bufferHost }));
+    const wider = await parkOnFailure(() => lookups.activeHolds({ session: found.session, bufferHost: input.bufferHost }));
     applyHolds(() => wider.filter((hold) => !holds.has(hold.scope)).forEach((hold) => holds.set(hold.scope, hold)));
   }
 
