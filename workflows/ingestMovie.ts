@@ -249,13 +249,17 @@ export async function ingestMovie(input: IngestMovieInput): Promise<MovieStatus>
 
   /** Archive copies the last expiry check found damaged: the next archive run sets them aside. */
   let damagedArchive: PlacedPart[] | undefined;
+  /** When the buffer copy goes: set at the first archive; an archive copy made again at expiry does not move it. */
+  let expiresAtMs: number | undefined;
   for (;;) {
     const archived = await archiveUnlessHeld(damagedArchive);
     lists.push(archived);
     if (!cameraFreed) await freeCameraFiles();
     enter('archived');
-    status.expiresAt = new Date(Date.now() + settings.expiryAfterMs).toISOString();
-    await condition(() => expireEarly !== undefined, settings.expiryAfterMs, { summary: `expiry in ${formatWait(settings.expiryAfterMs)}` });
+    if (expiresAtMs === undefined || !patched(PATCHES.expiryStaysPut)) expiresAtMs = Date.now() + settings.expiryAfterMs;
+    status.expiresAt = new Date(expiresAtMs).toISOString();
+    const untilExpiry = expiresAtMs - Date.now();
+    if (untilExpiry > 0) await condition(() => expireEarly !== undefined, untilExpiry, { summary: `expiry in ${formatWait(untilExpiry)}` });
     if (expireEarly) status.warnings.push(`expired early: ${expireEarly.reason} (by ${expireEarly.by})`);
     // Movies asleep on their expiry timer are not signalled a session, host or fleet-wide hold: they ask now.
     if (patched(PATCHES.holdsBeforeExpiry)) await applyWiderHolds();

@@ -10,4 +10,9 @@ export const PATCHES = {
   deInfo: 'de-info',
   /** ingestMovie asks archiveHolds before its expiry too: a wider hold is no longer signalled to archived movies. */
   holdsBeforeExpiry: 'holds-before-expiry',
+  /**
+   * ingestMovie keeps its expiry time when an expiry finds the archive copy damaged or missing and archives again:
+   * the buffer copy goes once the new copy is re-verified, not a whole `expiry.after` later (no second timer).
+   */
+  expiryStaysPut: 'expiry-stays-put',
 } as const;

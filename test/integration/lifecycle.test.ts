@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -115,5 +115,28 @@ describe('ingestMovie, end to end on a real dev server and MariaDB', () => {
     } finally {
       await env.h.db.query('UPDATE `SessionData` SET `uid` = NULL, `gid` = NULL');
     }
+  });
+});
+
+describe('an archive copy found damaged at expiry', () => {
+  const env = useHarness('expirydamaged', { roles: ROLES, overrides: { expiry: { after: '8s' } } });
+
+  it('is set aside and archived again, and the buffer copy goes then, at its expiry time, not a whole expiry later', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 64 * 1024 });
+    const handle = env.h.client.workflow.getHandle(movieWorkflowId('sim-k3', movie.framesName));
+    const archived = await waitForStage(handle, ['archived'], 60_000);
+    // GPFS returns other bytes under the same name and size (a bad disk, a bug in a migration).
+    const archiveFile = archived.archive!.path;
+    const original = readFileSync(archiveFile);
+    const damaged = Buffer.from(original);
+    damaged[100] = damaged[100]! ^ 0xff;
+    writeFileSync(archiveFile, damaged);
+
+    const expired = await waitForStage(handle, ['expired'], 60_000);
+    assert.ok(expired.warnings.some((w) => /archived again/.test(w)), expired.warnings.join('\n'));
+    assert.ok(readdirSync(path.dirname(archiveFile)).some((f) => /\.damaged-\d+$/.test(f)), 'the damaged copy is kept aside');
+    assert.ok(readFileSync(archiveFile).equals(original), 'the archive copy under its name is good again');
+    const lateMs = Date.parse(expired.stageTimes.expired!) - Date.parse(archived.expiresAt!);
+    assert.ok(lateMs < 6_000, `the buffer copy went ${lateMs} ms after its expiry time: archiving again restarted the 8 s wait`);
   });
 });
