@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { findStepRecords, openBufferDb } from '../../src/bufferdb.js';
 import type { MovieStatus } from '../../src/movie.js';
-import { movieWorkflowId, SIGNALS } from '../../src/operatorNames.js';
+import { movieWorkflowId, preprocessWorkflowId, SIGNALS } from '../../src/operatorNames.js';
 import { defectFileText, readDefectPlanText } from '../../src/preprocess/defects.js';
 import type { FrameShift } from '../../src/preprocess/results.js';
 import { ROLES } from '../../workers/roles.js';
@@ -170,6 +170,41 @@ describe('pre-processing on GPU slots (MotionCor2 and Gctf stand-ins, two GPUs)'
       delete process.env.STANDIN_TIMELINE;
       delete process.env.STANDIN_SLEEP_MS;
       rmSync(timeline, { force: true });
+    }
+  });
+});
+
+describe('pre-processing of a movie placed straight into its frame path', () => {
+  const env = useHarness('preprocess_direct', {
+    roles: ROLES,
+    gpus: [0],
+    overrides: {
+      expiry: { after: '1h' },
+      preprocess: {
+        motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
+        ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
+      },
+    },
+  });
+
+  it('goes on after the movie workflow ends (no buffer copy to keep: it ends as soon as the movie is in place)', async () => {
+    await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 1');
+    process.env.STANDIN_SLEEP_MS = '2000';
+    try {
+      const movie = await env.h.microscope.acquire({ bytes: 20_000 });
+      const handle = handleOf(env.h, movie.framesName);
+      await waitUntil(() => handle.describe(), 'the movie workflow to start');
+      const ended = await handle.result();
+      assert.equal(ended.stage, 'archived');
+      assert.equal(ended.preprocess?.state !== 'done', true, 'the engines were still running when the movie workflow ended');
+      const child = env.h.client.workflow.getHandle(preprocessWorkflowId(handle.workflowId, 1));
+      await child.result();
+      assert.equal((await child.describe()).status.name, 'COMPLETED');
+      const rows = await resultRows(env.h, movie.framesName);
+      assert.deepEqual(rows.map((r) => `${r.run}:${r.step}:${r.outcome}`), ['1:motion:ok', '1:ctf:ok']);
+    } finally {
+      delete process.env.STANDIN_SLEEP_MS;
+      await env.h.db.query('UPDATE `BufferHostData` SET `disabled` = 0');
     }
   });
 });
