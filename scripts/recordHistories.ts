@@ -29,6 +29,9 @@ const h = await createHarness(
   'record_histories',
   {
     expiry: { after: '2s' },
+    // Fast enough that the host's bufferCapacity workflow continues as new (every 200 checks) while recording:
+    // the run that ended in continue-as-new is recorded too, a boundary every deployment crosses.
+    capacity: { reserveGiB: 0, checkInterval: '100ms' },
     preprocess: {
       motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
       ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
@@ -79,11 +82,20 @@ try {
 
   mkdirSync(folder, { recursive: true });
   let count = 0;
+  // Wait for a continue-as-new boundary to be on record (src: workflows/bufferCapacity.ts, 200 checks a run).
+  const capacityRuns = async () => {
+    let runs = 0;
+    for await (const run of h.client.workflow.list({ query: `WorkflowType = 'bufferCapacity'` })) runs += run.status.name === 'CONTINUED_AS_NEW' ? 1 : 0;
+    return runs;
+  };
+  while ((await capacityRuns()) === 0) await new Promise((r) => setTimeout(r, 1000));
   for await (const execution of h.client.workflow.list()) {
     // The CLI's JSON is the format every Temporal tool reads (and the Web UI downloads).
     const { stdout } = await execa(cli, ['workflow', 'show', '--address', h.temporal.address, '--workflow-id', execution.workflowId, '--run-id', execution.runId, '--output', 'json']);
     // The file name keeps the workflow id (replay needs it: child ids derive from it).
-    const file = path.join(folder, `${execution.type}--${encodeURIComponent(execution.workflowId)}.json`);
+    // An earlier run of a workflow that continued as new is kept beside its latest run.
+    const run = execution.status.name === 'CONTINUED_AS_NEW' ? `--run-${execution.runId}` : '';
+    const file = path.join(folder, `${execution.type}--${encodeURIComponent(execution.workflowId)}${run}.json`);
     writeFileSync(file, `${stdout.trim()}\n`);
     count++;
   }

@@ -23,7 +23,7 @@ describe('replay of recorded histories', () => {
     it(`replays every history recorded by ${label} without a nondeterminism error`, async () => {
       const files = readdirSync(path.join(FIXTURES, label)).filter((f) => f.endsWith('.json'));
       const histories = files.map((file) => ({
-        workflowId: decodeURIComponent(file.replace(/^\w+--/, '').replace(/\.json$/, '')),
+        workflowId: decodeURIComponent(file.replace(/^\w+--/, '').replace(/(--run-[\w-]+)?\.json$/, '')),
         history: historyFromJSON(JSON.parse(readFileSync(path.join(FIXTURES, label, file), 'utf8'))),
       }));
       const failures: string[] = [];
