@@ -14,7 +14,7 @@ import { changeScopeHold } from '../src/operatorActions.js';
 import { INGEST_WORKFLOW_TYPE, SIGNALS } from '../src/operatorNames.js';
 import { ensureTemporalCli } from '../src/temporalDevServer.js';
 import { startRoles, ROLES } from '../workers/roles.js';
-import { createHarness, STANDINS, TEST_MARIADB, waitForStage } from '../test/helpers/harness.js';
+import { createHarness, GPU_STANDIN_PREPROCESS, TEST_MARIADB, waitForStage } from '../test/helpers/harness.js';
 
 const label = process.argv[2];
 if (!label || !/^[\w.-]+$/.test(label)) {
@@ -32,10 +32,7 @@ const h = await createHarness(
     // Fast enough that the host's bufferCapacity workflow continues as new (every 200 checks) while recording:
     // the run that ended in continue-as-new is recorded too, a boundary every deployment crosses.
     capacity: { reserveGiB: 0, checkInterval: '100ms' },
-    preprocess: {
-      motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
-      ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
-    },
+    preprocess: GPU_STANDIN_PREPROCESS,
   },
   { gpus: [0] },
 );

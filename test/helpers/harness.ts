@@ -21,6 +21,12 @@ import { startRoles, type Role, type RunningRoles } from '../../workers/roles.js
 /** Stand-ins for the licensed engines (MotionCor2, CTFFIND4, Gctf): they write the real output formats. */
 export const STANDINS = path.resolve(import.meta.dirname, '../standins');
 
+/** Pre-processing on GPU slots with the MotionCor2 and Gctf stand-ins: the `preprocess` config of most tests that need it. */
+export const GPU_STANDIN_PREPROCESS = {
+  motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
+  ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
+};
+
 export const TEST_MARIADB = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/';
 
 /** Short durations so a whole movie life fits in seconds; every key is a real config key. */

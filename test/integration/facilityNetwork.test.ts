@@ -21,7 +21,7 @@ import { connectClient } from '../../src/temporal.js';
 import { CERT_FILES, makeClusterCerts, type ClientRole } from '../../src/temporalCerts.js';
 import { freeClusterPort, startCluster, stopCluster } from '../../src/temporalCluster.js';
 import { connectionsTo, createFacilityNetwork, relayTcp, type FacilityNetwork } from '../helpers/facilityNetwork.js';
-import { FAST_SETTINGS, makeHarnessDir, movieStatus, STANDINS, TEST_MARIADB, waitForStage, waitUntil } from '../helpers/harness.js';
+import { FAST_SETTINGS, GPU_STANDIN_PREPROCESS, makeHarnessDir, movieStatus, TEST_MARIADB, waitForStage, waitUntil } from '../helpers/harness.js';
 import { addSecondMicroscope, type TwoMicroscopes } from '../helpers/secondMicroscope.js';
 import { launchWorkerProcess, spawnWorkerProcess, waitForLog, type WorkerProcess } from '../helpers/workerProcess.js';
 
@@ -31,10 +31,6 @@ const postgres = { host: '127.0.0.1', port: 5432, user: 'postgres', password: pr
 const temporalDatabases = { history: `temporal_net_test_${process.pid}`, visibility: `temporal_net_test_${process.pid}_visibility` };
 const leginondbUrl = new URL(`cryo_buffer_test_network_${process.pid}`, TEST_MARIADB).toString();
 const bufferdbUrl = new URL(`cryo_buffer_test_network_${process.pid}_results`, TEST_MARIADB).toString();
-const PREPROCESS = {
-  motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
-  ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
-};
 
 describe('a facility across hosts: Temporal + PostgreSQL, two buffer hosts, a watcher host, joined by veth links with mTLS', { skip: !isRoot && 'needs root (ip netns)' }, () => {
   let network: FacilityNetwork;
@@ -83,7 +79,7 @@ describe('a facility across hosts: Temporal + PostgreSQL, two buffer hosts, a wa
       freshDatabase: true,
       sessionName: '25nov25a',
       gpus: [0],
-      overrides: { ...FAST_SETTINGS, expiry: { after: '1h' }, temporal: { address }, bufferdb: { url: bufferdbUrl }, preprocess: PREPROCESS },
+      overrides: { ...FAST_SETTINGS, expiry: { after: '1h' }, temporal: { address }, bufferdb: { url: bufferdbUrl }, preprocess: GPU_STANDIN_PREPROCESS },
     });
     second = await addSecondMicroscope({ ...facility, dir }, { gpus: [0] });
     client = await connectClient(parseConfig(JSON.parse(readFileSync(configFileFor('bufferctl'), 'utf8')), {}));

@@ -8,7 +8,7 @@ import { movieWorkflowId, preprocessWorkflowId, SIGNALS } from '../../src/operat
 import { defectFileText, readDefectPlanText } from '../../src/preprocess/defects.js';
 import type { FrameShift } from '../../src/preprocess/results.js';
 import { ROLES } from '../../workers/roles.js';
-import { movieStatus, STANDINS, useHarness, waitForStage, waitUntil, type Harness } from '../helpers/harness.js';
+import { GPU_STANDIN_PREPROCESS, movieStatus, STANDINS, useHarness, waitForStage, waitUntil, type Harness } from '../helpers/harness.js';
 
 function handleOf(h: Harness, framesName: string) {
   return h.client.workflow.getHandle(movieWorkflowId('sim-k3', framesName));
@@ -138,10 +138,7 @@ describe('pre-processing on GPU slots (MotionCor2 and Gctf stand-ins, two GPUs)'
     gpus: [0, 1],
     overrides: {
       expiry: { after: '1h' },
-      preprocess: {
-        motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
-        ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
-      },
+      preprocess: GPU_STANDIN_PREPROCESS,
     },
   });
 
@@ -180,10 +177,7 @@ describe('pre-processing of a movie placed straight into its frame path', () => 
     gpus: [0],
     overrides: {
       expiry: { after: '1h' },
-      preprocess: {
-        motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
-        ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
-      },
+      preprocess: GPU_STANDIN_PREPROCESS,
     },
   });
 
@@ -215,10 +209,7 @@ describe('a failing engine', () => {
     gpus: [0],
     overrides: {
       expiry: { after: '15s' },
-      preprocess: {
-        motionCorrection: { engine: 'motioncor2', executable: path.join(STANDINS, 'motioncor2') },
-        ctf: { engine: 'gctf', executable: path.join(STANDINS, 'gctf') },
-      },
+      preprocess: GPU_STANDIN_PREPROCESS,
     },
   });
 

@@ -12,12 +12,15 @@ import type { TargetHealth } from '../../src/storageHealth.js';
 import { ROLES } from '../../workers/roles.js';
 import { movieStatus, useHarness, waitForStage, waitUntil } from '../helpers/harness.js';
 
+/** GPFS behind its mount marker, probed twice a second: outages show within a second. */
+const PROBED_ARCHIVE = { markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } };
+
 const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
 
 describe('archive target health: an unmounted archive is never written to, and the backlog drains when it is back', () => {
   const env = useHarness('storagehealth', {
     roles: ROLES,
-    overrides: { expiry: { after: '1h' }, archive: { markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } } },
+    overrides: { expiry: { after: '1h' }, archive: PROBED_ARCHIVE },
   });
 
   it('gates archive copies on the probe', async () => {
@@ -83,7 +86,7 @@ describe('archive target health: an unmounted archive is never written to, and t
 describe('a backlog after an outage, one archive slot', () => {
   const env = useHarness('storagebacklog', {
     roles: ROLES,
-    overrides: { expiry: { after: '1h' }, archive: { concurrency: 1, markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } } },
+    overrides: { expiry: { after: '1h' }, archive: { ...PROBED_ARCHIVE, concurrency: 1 } },
   });
 
   it('drains a backlog in the order the movies arrived, and no copy waiting out an outage times out', async () => {
@@ -128,7 +131,7 @@ describe('a backlog after an outage, one archive slot', () => {
 describe('expiry with the archive target unmounted', () => {
   const env = useHarness('expiryunmounted', {
     roles: ROLES,
-    overrides: { expiry: { after: '1h' }, archive: { markerFile: '.gpfs-mounted', health: { interval: '500ms', timeout: '2s' } } },
+    overrides: { expiry: { after: '1h' }, archive: PROBED_ARCHIVE },
   });
 
   it('waits on its own queue, keeping the buffer copy, and never archives the movie again', async () => {
