@@ -3,8 +3,9 @@
  * and Leginon rows, and every role of the buffer server, all on this machine under var/. Ctrl-C stops it all;
  * the dev server's history stays in var/temporal/ for the next run.
  *
- * Pre-processing runs RELION's CPU motion correction for real (Debian's relion package, installed here if
- * missing) and a stand-in for CTFFIND4 (a licensed download): the CTF figures are invented, and say so.
+ * Pre-processing runs for real: RELION's CPU motion correction (Debian's relion package, installed here if
+ * missing) and CTFFIND 4.1.14 (built from Debian's source into the project's cache on first run), on K3 movies of
+ * a simulated specimen with real Thon rings (its truth in the simulator's log beside the camera share).
  *
  * Environment: DEMO_MOVIE_MB (size of DE frames folders, default 8), DEMO_INTERVAL_S (seconds between exposures, default 4),
  * DEMO_MOVIES (stop acquiring after this many), TEMPORAL_ADDRESS (use that cluster instead), LEGINONDB_URL.
@@ -16,7 +17,9 @@ import { openBufferDb } from '../src/bufferdb.js';
 import { durationMs } from '../src/config.js';
 import { logger } from '../src/logger.js';
 import { createDatabase, ensureMariaDb } from '../src/mariadb.js';
+import { ensureCtffindInstalled } from '../src/ctffindBuild.js';
 import { ensureRelionInstalled } from '../src/debianPackages.js';
+import { SIMULATED_OPTICS } from '../src/simulator/microscope.js';
 import { prepareSimulatedFacility } from '../src/simulator/facility.js';
 import { connectClient } from '../src/temporal.js';
 import { freePort, startDevServer } from '../src/temporalDevServer.js';
@@ -27,9 +30,10 @@ const root = path.resolve(import.meta.dirname, '..');
 const demoDir = path.join(root, 'var', 'demo');
 const leginondbUrl = process.env.LEGINONDB_URL ?? 'mysql://root@127.0.0.1:3306/cryo_buffer_demo_leginondb';
 const bufferdbUrl = new URL('cryo_buffer_demo', leginondbUrl).toString();
-/** Side of the simulated K3/Falcon frames: big enough to align, small enough for a CPU to keep up. */
-const FRAME_SIZE = 384;
-const CTFFIND_STANDIN = path.join(root, 'test', 'standins', 'ctffind4');
+/** Side of the simulated K3/Falcon frames: big enough for a CTF fit, small enough for 2 cores to keep up. */
+const FRAME_SIZE = 1024;
+/** 50 e-/Å² over 40 frames, as the simulated Leginon preset records. */
+const FRAMES = 40;
 const movieBytes = Number(process.env.DEMO_MOVIE_MB ?? 8) * 1024 * 1024;
 const intervalMs = Number(process.env.DEMO_INTERVAL_S ?? 4) * 1000;
 const movieLimit = process.env.DEMO_MOVIES ? Number(process.env.DEMO_MOVIES) : Infinity;
@@ -50,7 +54,7 @@ const DEMO_SETTINGS = {
   bufferdb: { url: bufferdbUrl },
   preprocess: {
     motionCorrection: { engine: 'relion', patches: [1, 1] },
-    ctf: { engine: 'ctffind4', executable: CTFFIND_STANDIN },
+    ctf: { engine: 'ctffind4', executable: await ensureCtffindInstalled(), amplitudeContrast: SIMULATED_OPTICS.amplitudeContrast, astigmatismTolerance: 500 },
   },
 };
 
@@ -85,7 +89,7 @@ const facility = await prepareSimulatedFacility({
 });
 const { config, microscope } = facility;
 // The session's gain and dark references, with frames saved flipped and turned, as on many K3 setups.
-await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: FRAME_SIZE });
+await microscope.recordReferences({ flip: true, rotate: 1, darkFrames: FRAMES, flatSize: FRAME_SIZE });
 const roles = await startRoles(config, { roles: ROLES });
 const client = await connectClient(config);
 const bufferDb = openBufferDb(config.bufferdb!.url);
@@ -108,7 +112,7 @@ console.log(`
                     ${bufferctl} status <movie id>         (motion correction and CTF figures)
                     ${bufferctl} reprocess <movie id>
   pre-processing    RELION's CPU motion correction (relion_run_motioncorr --use_own), for real;
-                    CTF by a stand-in for CTFFIND4 (licensed, not installed here): its defocus values are invented
+                    CTFFIND 4.1.14 for real; the simulator's truth for each movie is in ${microscope.truthLog}
                     outputs in ${config.preprocess.outputRoot}
   logs              ${process.env.LOG_FILE ?? 'stdout'}
   Ctrl-C stops everything; history stays in var/temporal/.
@@ -122,7 +126,7 @@ async function acquireLoop() {
     const late = acquired % LATE_ROW_EVERY === 0;
     const format = formatOf(acquired);
     // Specimen drift of up to a pixel per frame, as beam-induced motion gives.
-    const drift = { x: Math.random() * 2 - 1, y: Math.random() * 2 - 1, frames: 16, size: FRAME_SIZE };
+    const drift = { x: Math.random() * 2 - 1, y: Math.random() * 2 - 1, frames: FRAMES, size: FRAME_SIZE };
     const movie = await microscope.acquire({
       bytes: movieBytes,
       drift: format === 'de' ? undefined : drift,

@@ -1,12 +1,13 @@
 /**
  * `npm test`: every test, against the real Temporal dev server and MariaDB. Installs what the tests need first
- * (the pinned Temporal CLI, a running MariaDB, Debian's relion and chromium packages), type-checks, then runs node's test runner one file at a time
+ * (the pinned Temporal CLI, a running MariaDB, Debian's relion and chromium packages, CTFFIND 4.1.14 built from Debian's source), type-checks, then runs node's test runner one file at a time
  * (integration tests each start their own dev server and database).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensureMariaDb } from '../src/mariadb.js';
+import { ensureCtffindInstalled } from '../src/ctffindBuild.js';
 import { ensureChromiumInstalled, ensureRelionInstalled } from '../src/debianPackages.js';
 import { ensureTemporalCli } from '../src/temporalDevServer.js';
 import { TEST_MARIADB } from '../test/helpers/harness.js';
@@ -22,6 +23,7 @@ const only = process.argv.slice(2);
 await ensureTemporalCli();
 await ensureMariaDb(TEST_MARIADB);
 await ensureRelionInstalled();
+await ensureCtffindInstalled();
 await ensureChromiumInstalled();
 if (only.length === 0) {
   console.log('Type-checking...');

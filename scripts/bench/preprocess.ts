@@ -22,6 +22,7 @@ import { buildRelionMotionArgs } from '../../src/preprocess/relion.js';
 import { ensureRelionInstalled } from '../../src/debianPackages.js';
 import { makeDriftMovie } from '../../src/simulator/driftMovie.js';
 import { prepareSimulatedFacility } from '../../src/simulator/facility.js';
+import { SIMULATED_SPECIMEN_OPTICS } from '../../src/simulator/microscope.js';
 import { encodeTiffStack } from '../../src/simulator/tiff.js';
 import { freePort, startDevServer } from '../../src/temporalDevServer.js';
 import { startRoles } from '../../workers/roles.js';
@@ -61,7 +62,7 @@ async function setUp(cpuSlots: number) {
   const jobs: PreprocessMovieInput[] = [];
   for (let i = 1; i <= movies; i++) {
     const name = `bench_${cpuSlots}_${String(i).padStart(3, '0')}`;
-    const movie = makeDriftMovie({ width: size, height: size, frames: 16, drift: { x: 0.5, y: -0.3 }, electronsPerPixel: 2, seed: i });
+    const movie = makeDriftMovie({ width: size, height: size, frames: 16, drift: { x: 0.5, y: -0.3 }, electronsPerPixel: 2, optics: SIMULATED_SPECIMEN_OPTICS, seed: i });
     const moviePath = path.join(dir, 'movies', `${name}.frames.tif`);
     await writeFile(moviePath, encodeTiffStack({ width: size, height: size, frames: movie.frames }));
     await facility.microscope.recordImage(`frames_${name}`, name, { frames: 16 });

@@ -2,14 +2,18 @@
  * A simulated microscope for the demo and the tests: writes movies into a camera folder the way a camera does
  * (the file grows for a while, then is complete) and inserts the Leginon rows that go with them.
  */
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
 import { encodeMrc, encodeMrcStack } from '../mrc.js';
 import { DE_INFO_FILE } from '../names.js';
+import { orientReference } from '../references.js';
 import { makeDriftMovie } from './driftMovie.js';
+import { cameraSensitivity } from './gain.js';
+import { seededRandom } from './random.js';
+import type { CtfTruth, Optics } from './specimen.js';
 import { encodeTiffStack } from './tiff.js';
 import { leginonTables, tableName, type LeginonEra } from './leginonSchema.js';
 
@@ -46,6 +50,8 @@ export interface AcquireOptions {
    * `bytes` of noise: a movie the motion-correction engines can align. `bytes` is then ignored.
    */
   drift?: { x: number; y: number; frames?: number; size?: number };
+  /** A drift movie's CTF; default: drawn (defocus 0.8-3.0 µm, astigmatism up to 500 Å). */
+  ctf?: CtfTruth;
   /** Override the generated names (tests of odd and hostile names). */
   framesName?: string;
   imageFilename?: string;
@@ -62,6 +68,26 @@ export interface AcquiredMovie {
   rowsInserted: Promise<void>;
   /** For a drift movie: where the specimen sits in each frame relative to frame 1, in the file's pixel coordinates. */
   shifts?: { x: number; y: number }[];
+  /** For a drift movie: what the simulator's truth log says of it. */
+  truth?: ExposureTruth;
+}
+
+/**
+ * One line of the simulator's truth log (`<camera folder>.truth.jsonl`, beside the camera share; never in
+ * leginondb): what motion correction and CTF estimation should find, in the sum's pixel grid as RELION writes
+ * it (a TIFF's rows are read bottom-up, so its y axis and angles are mirrored against the file's rows).
+ */
+export interface ExposureTruth {
+  framesName: string;
+  imageFilename: string;
+  format: string;
+  ctf: CtfTruth;
+  /** Path length of the drift, pixels. */
+  totalDrift: number;
+  shifts: { x: number; y: number }[];
+  /** e-/Å² per frame. */
+  dosePerFrame: number;
+  optics: Optics;
 }
 
 /**
@@ -70,6 +96,8 @@ export interface AcquiredMovie {
  */
 export const SIMULATED_OPTICS = {
   highTensionVolts: 300_000,
+  /** The specimen's, not Leginon's: what CTFFIND is told (preprocess.ctf.amplitudeContrast) in the demo. */
+  amplitudeContrast: 0.07,
   csMetres: 2.7e-3,
   magnification: 105_000,
   pixelMetres: 1.06e-10,
@@ -78,6 +106,14 @@ export const SIMULATED_OPTICS = {
   exposureTimeMs: 2000,
   frameTimeMs: 50,
 } as const;
+
+/** The same optics in the units the specimen simulation takes. */
+export const SIMULATED_SPECIMEN_OPTICS: Optics = {
+  voltageKv: SIMULATED_OPTICS.highTensionVolts / 1000,
+  csMm: SIMULATED_OPTICS.csMetres * 1000,
+  amplitudeContrast: SIMULATED_OPTICS.amplitudeContrast,
+  pixelSize: SIMULATED_OPTICS.pixelMetres * SIMULATED_OPTICS.binning * 1e10,
+};
 
 /**
  * Creates the tables, and adds columns a table made by an older version lacks, the way sinedon adds a column
@@ -129,6 +165,8 @@ export class SimulatedMicroscope {
   private imageSize: { width: number; height: number } = REFERENCE_SIZE;
   /** Set by recordReferences: the references and frame orientation later exposures are taken with. */
   private references?: { normId: number; darkId: number; planId: number; flip: boolean; rotate: number };
+  /** The camera's pixel sensitivity turned like the saved frames (the norm reference is its inverse). */
+  private frameSensitivity?: Float32Array;
 
   private constructor(
     private readonly db: Db,
@@ -214,30 +252,57 @@ export class SimulatedMicroscope {
         : new Promise<void>((resolve) => setTimeout(resolve, rowDelayMs)).then(() =>
             this.recordImage(framesName, imageFilename, { imageClass: options.imageClass, frames }),
           );
-    return { framesName, cameraFile, imageFilename, rowsInserted, shifts: drifting?.shifts };
+    if (drifting) await this.logTruth({ ...drifting.truth, framesName, imageFilename });
+    return { framesName, cameraFile, imageFilename, rowsInserted, shifts: drifting?.shifts, truth: drifting && { ...drifting.truth, framesName, imageFilename } };
   }
 
-  /** A real frame stack with a known drift, written to a temporary name and renamed when complete. */
-  private async writeDriftMovie(framesName: string, options: AcquireOptions): Promise<{ file: string; shifts: { x: number; y: number }[] }> {
+  /** The simulator's truth log, beside the camera share (the buffer server never reads it). */
+  get truthLog(): string {
+    return `${this.options.cameraRoot.replace(/\/+$/, '')}.truth.jsonl`;
+  }
+
+  private async logTruth(truth: ExposureTruth): Promise<void> {
+    await appendFile(this.truthLog, `${JSON.stringify(truth)}\n`);
+  }
+
+  /**
+   * A real frame stack with a known drift and CTF, written to a temporary name and renamed when complete: the
+   * session's optics and dose (the same the Leginon rows say), counted by the camera's pixels.
+   */
+  private async writeDriftMovie(
+    framesName: string,
+    options: AcquireOptions,
+  ): Promise<{ file: string; shifts: { x: number; y: number }[]; truth: Omit<ExposureTruth, 'framesName' | 'imageFilename'> }> {
     const format = options.format ?? 'tif';
     if (format !== 'tif' && format !== 'mrc' && format !== 'falcon') throw new Error(`drift movies are tif, mrc or falcon, not ${format}`);
     const size = options.drift!.size ?? 256;
+    const frames = options.drift!.frames ?? 16;
+    const optics = SIMULATED_SPECIMEN_OPTICS;
+    const dosePerFrame = SIMULATED_OPTICS.doseElectronsPerSquareMetre / 1e20 / frames;
+    const sensitivity = this.frameSensitivity?.length === size * size ? this.frameSensitivity : undefined;
     const movie = makeDriftMovie({
       width: size,
       height: size,
-      frames: options.drift!.frames ?? 16,
+      frames,
       drift: options.drift!,
-      electronsPerPixel: 2,
-      seed: this.counter,
+      electronsPerPixel: dosePerFrame * optics.pixelSize ** 2,
+      optics,
+      ctf: options.ctf && (format === 'tif' ? { ...options.ctf, azimuth: (180 - options.ctf.azimuth) % 180 } : options.ctf),
+      sensitivity,
+      seed: this.sessionId * 100_003 + this.counter,
     });
     const stack = { width: size, height: size, frames: movie.frames };
     const file = path.join(this.options.cameraRoot, `${framesName}.${format === 'falcon' ? 'mrcs' : format}`);
     await writeFile(`${file}.part`, format === 'tif' ? encodeTiffStack(stack) : encodeMrcStack(stack));
     await rename(`${file}.part`, file);
     if (format === 'falcon') await this.writeFalconSidecar(framesName);
-    // TIFF stores rows top-down and MRC bottom-up: the same rows show the motion mirrored in y.
-    const shifts = format === 'tif' ? movie.shifts.map(({ x, y }) => ({ x, y: -y })) : movie.shifts;
-    return { file, shifts };
+    // TIFF stores rows top-down and MRC bottom-up: the same rows show the motion (and the astigmatism) mirrored in y.
+    const mirrored = format === 'tif';
+    const shifts = mirrored ? movie.shifts.map(({ x, y }) => ({ x, y: -y })) : movie.shifts;
+    const ctf = mirrored ? { ...movie.ctf, azimuth: (180 - movie.ctf.azimuth) % 180 } : movie.ctf;
+    let totalDrift = 0;
+    for (let i = 1; i < shifts.length; i++) totalDrift += Math.hypot(shifts[i]!.x - shifts[i - 1]!.x, shifts[i]!.y - shifts[i - 1]!.y);
+    return { file, shifts, truth: { format, ctf, totalDrift: Number(totalDrift.toFixed(3)), shifts, dosePerFrame, optics } };
   }
 
   private async writeMovie(framesName: string, options: AcquireOptions): Promise<string> {
@@ -317,7 +382,7 @@ export class SimulatedMicroscope {
     flip: boolean;
     rotate: number;
     darkFrames: number;
-    /** Flat references (gain 1, dark 0) this many pixels square, to match drift movies; default: tiny, with a gradient. */
+    /** Frame-sized references this many pixels square, for drift movies: the norm undoes the camera's fixed pattern (src/simulator/gain.ts), the dark is 0; default: tiny, with a gradient. */
     flatSize?: number;
   }): Promise<{ norm: string; dark: string; planId: number }> {
     const names = { norm: `${this.options.session.name}_ref_norm_0`, dark: `${this.options.session.name}_ref_dark_0` };
@@ -326,7 +391,11 @@ export class SimulatedMicroscope {
     const { width, height } = this.imageSize;
     const pixels = (base: number) =>
       Float32Array.from({ length: width * height }, (_, i) => (options.flatSize ? (base === 1 ? 1 : 0) : base + i));
-    await writeFile(path.join(this.options.session.imagePath, `${names.norm}.mrc`), encodeMrc({ width, height, pixels: pixels(1) }));
+    // Frame-sized references carry the camera's fixed pattern: the frames are counted through it, the norm undoes it.
+    const sensitivity = options.flatSize ? cameraSensitivity(width, height, seededRandom(this.sessionId)) : undefined;
+    const norm = sensitivity ? sensitivity.map((s) => 1 / s) : pixels(1);
+    this.frameSensitivity = sensitivity && orientReference({ width, height, pixels: sensitivity }, options).pixels;
+    await writeFile(path.join(this.options.session.imagePath, `${names.norm}.mrc`), encodeMrc({ width, height, pixels: norm }));
     await writeFile(path.join(this.options.session.imagePath, `${names.dark}.mrc`), encodeMrc({ width, height, pixels: pixels(100) }));
     // sinedon stores sequences as Python reprs.
     const [plan] = await this.db.query<ResultSetHeader>(

@@ -113,9 +113,9 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
   });
 
   it("fills the defects of Leginon's corrector plan, turned like the frames, and still recovers the drift", async () => {
-    // Last in this suite: from here on exposures are taken with these references (192 px, frames flipped and turned).
-    await env.h.microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: 192 });
-    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: 0.6, y: 0.4, frames: 12, size: 192 } });
+    // Last in this suite: from here on exposures are taken with these references (256 px, frames flipped and turned).
+    await env.h.microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: 256 });
+    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: 0.6, y: 0.4, frames: 12, size: 256 } });
     const status = await waitForPreprocessing(env.h, movie.framesName);
     assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
     assert.match(status.references!.defectPlan!, /^defect_plan\d{4}_mod\.txt$/);
@@ -127,7 +127,7 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
     assert.equal(defectFile, path.join(status.preprocess!.motion!.outputDir, `${movie.imageFilename}_defects.txt`));
     const references = path.dirname(argv[argv.indexOf('--gainref') + 1]!);
     const plan = readDefectPlanText(readFileSync(path.join(references, status.references!.defectPlan!), 'utf8'));
-    assert.equal(readFileSync(defectFile, 'utf8'), defectFileText(plan, { width: 192, height: 192 }).text);
+    assert.equal(readFileSync(defectFile, 'utf8'), defectFileText(plan, { width: 256, height: 256 }).text);
     assert.ok(Math.abs(status.preprocess!.motion!.totalDrift - Math.hypot(0.6, 0.4) * 11) < 1.5, `total drift ${status.preprocess!.motion!.totalDrift}`);
   });
 });

@@ -21,6 +21,7 @@ const OWN_PLACES = new Set([
   'src/temporalDevServer.ts',
   'src/temporalUi.ts',
   'src/goInstall.ts',
+  'src/ctffindBuild.ts',
   'src/preprocess/gpuLock.ts',
 ]);
 const OWN_FOLDERS = ['src/simulator/'];
