@@ -2,8 +2,7 @@
  * A counting camera's fixed pattern: each pixel's sensitivity relative to the mean, as a gain (norm) reference
  * measures it. Columns differ (readout sections), pixels differ, and the illumination falls off towards the edges.
  */
-import { gaussian } from './specimen.js';
-import type { Random } from './random.js';
+import { gaussian, type Random } from './random.js';
 
 const COLUMN_SPREAD = 0.04;
 const PIXEL_SPREAD = 0.03;

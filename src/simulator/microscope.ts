@@ -9,6 +9,7 @@ import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
 import { encodeMrc, encodeMrcStack } from '../mrc.js';
 import { DE_INFO_FILE } from '../names.js';
+import { totalDrift } from '../preprocess/results.js';
 import { orientReference } from '../references.js';
 import { makeDriftMovie } from './driftMovie.js';
 import { cameraSensitivity } from './gain.js';
@@ -300,9 +301,8 @@ export class SimulatedMicroscope {
     const mirrored = format === 'tif';
     const shifts = mirrored ? movie.shifts.map(({ x, y }) => ({ x, y: -y })) : movie.shifts;
     const ctf = mirrored ? { ...movie.ctf, azimuth: (180 - movie.ctf.azimuth) % 180 } : movie.ctf;
-    let totalDrift = 0;
-    for (let i = 1; i < shifts.length; i++) totalDrift += Math.hypot(shifts[i]!.x - shifts[i - 1]!.x, shifts[i]!.y - shifts[i - 1]!.y);
-    return { file, shifts, truth: { format, ctf, totalDrift: Number(totalDrift.toFixed(3)), shifts, dosePerFrame, optics } };
+    const drift = totalDrift(shifts.map((shift, i) => ({ frame: i + 1, ...shift })));
+    return { file, shifts, truth: { format, ctf, totalDrift: drift, shifts, dosePerFrame, optics } };
   }
 
   private async writeMovie(framesName: string, options: AcquireOptions): Promise<string> {

@@ -14,12 +14,14 @@ export function seededRandom(seed: number): Random {
   };
 }
 
+/** Standard normal deviate (Box-Muller). */
+export function gaussian(next: Random): number {
+  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+}
+
 /** Poisson counts by inversion for small means, normal approximation above: a camera's shot noise. */
 export function poisson(mean: number, next: Random): number {
-  if (mean > 30) {
-    const gaussian = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-    return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian));
-  }
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(next)));
   const limit = Math.exp(-mean);
   let count = 0;
   for (let product = next(); product > limit; product *= next()) count++;

@@ -6,7 +6,7 @@
  * the azimuth of astigmatism that of defocus 1's axis, counter-clockwise from the x axis (columns) in degrees.
  */
 import FFT from 'fft.js';
-import type { Random } from './random.js';
+import { gaussian, type Random } from './random.js';
 
 export interface Optics {
   voltageKv: number;
@@ -111,11 +111,6 @@ function phaseObject(size: number, pixelSize: number, next: Random): Float64Arra
     }
   }
   return phase;
-}
-
-/** Standard normal deviate (Box-Muller). */
-export function gaussian(next: Random): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
 
 /**
