@@ -14,14 +14,15 @@ import { confineTo } from '../src/paths.js';
 import { SafeRoot } from '../src/safeFs.js';
 import { findImagingRows, type Db } from '../src/leginondb.js';
 import type { Logger } from '../src/logger.js';
-import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
+import { CtffindConversation, CtffindConversationError, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
 import { defectFileText, frameSizeOfFile, readDefectPlanText } from '../src/preprocess/defects.js';
-import { engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+import { stepDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
 import type { GpuPool } from '../src/preprocess/gpuPool.js';
 import { buildGctfArgs, parseGctfLog } from '../src/preprocess/gctf.js';
 import { deriveImagingParameters, ImagingParameterError, type ImagingParameters } from '../src/preprocess/imaging.js';
 import type { CtfHeadline, MotionHeadline, PreprocessJob } from '../src/preprocess/job.js';
 import { buildMotionCor2Args, eerFractionFile, motionCor2Sum, MotionLogError, parseMotionCor2Log, type MotionCorrectionJob } from '../src/preprocess/motioncor2.js';
+import { buildMotionCor3Args, motionCor3CtfFile, motionCor3ShiftLogs, parseMotionCor3Ctf, parseMotionCor3Outputs } from '../src/preprocess/motioncor3.js';
 import { buildRelionMotionArgs, parseRelionMicrographList, parseRelionMotionStar, RELION_MICROGRAPH_LIST, RelionStarError } from '../src/preprocess/relion.js';
 import { astigmatism, type CtfResult, type MotionResult } from '../src/preprocess/results.js';
 import { heartbeatWhile } from './progress.js';
@@ -39,7 +40,8 @@ export interface PreprocessDeps {
   logger: Logger;
 }
 
-export type MotionCorrectInput = PreprocessJob & { engine: MotionEngine };
+/** `withCtf`: MotionCor3 fits the CTF too (the run's CTF engine is "motioncor3"). */
+export type MotionCorrectInput = PreprocessJob & { engine: MotionEngine; withCtf?: boolean };
 export type EstimateCtfInput = PreprocessJob & { engine: CtfEngine; micrograph: string };
 
 /** One step's work, given its output folder, the movie's imaging parameters and (GPU engines) its GPU. */
@@ -59,8 +61,8 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   const logIn = (file: string) => ({ root: outputRoot, path: file });
 
   /** Runs a GPU engine's job on a GPU of its own; a CPU engine's job runs as it is. */
-  function onDevice<T>(engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
-    if (engineDevice(engine) !== 'gpu') return job();
+  function onDevice<T>(device: 'gpu' | 'cpu' | undefined, engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
+    if (device !== 'gpu') return job();
     if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
     // Waiting for the GPU's host-wide lock (another process's job) is no sign of a dead worker.
     return heartbeatWhile(deps.gpus.run(job));
@@ -84,10 +86,10 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   /** Runs one step, stores its outcome (success or failure) and maps final errors to non-retryable failures. */
   async function step<T>(
     job: PreprocessJob,
-    record: Pick<StepRecord, 'step' | 'engine'> & { engine: MotionEngine | CtfEngine },
+    record: { step: 'motion'; engine: MotionEngine } | { step: 'ctf'; engine: CtfEngine },
     body: StepBody<T>,
   ): Promise<T> {
-    return onDevice(record.engine, (gpu) => recordedStep(job, record, gpu, body));
+    return onDevice(stepDevice(record.step, record.engine), record.engine, (gpu) => recordedStep(job, record, gpu, body));
   }
 
   async function recordedStep<T>(
@@ -111,6 +113,14 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
       if (FINAL_ERRORS.some((kind) => error instanceof kind)) throw ApplicationFailure.nonRetryable(message, (error as Error).name);
       throw error;
     }
+  }
+
+  /** The first of these files the program wrote. */
+  async function firstExisting(files: string[], what: string): Promise<string> {
+    for (const file of files) {
+      if (await stat(file).then(() => true, () => false)) return file;
+    }
+    throw new MotionLogError(`${what} reported success but wrote none of ${files.join(', ') || 'its logs'}`);
   }
 
   async function requireFile(file: string, what: string): Promise<void> {
@@ -173,6 +183,13 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           outputs.log = path.join(outputDir, `${input.imageFilename}_motioncor2.log`);
           result = parseMotionCor2Log(await runTool({ executable: executable('motioncor2'), args: argv, logFile: logIn(outputs.log) }));
           sum = motionCor2Sum(job);
+        } else if (input.engine === 'motioncor3') {
+          argv = buildMotionCor3Args(job, settings, gpu!, input.withCtf ? config.preprocess.ctf : undefined);
+          outputs.log = path.join(outputDir, `${input.imageFilename}_motioncor3.log`);
+          const stdout = await runTool({ executable: executable('motioncor3'), args: argv, logFile: logIn(outputs.log) });
+          outputs.shifts = await firstExisting(motionCor3ShiftLogs(job), 'MotionCor3');
+          result = parseMotionCor3Outputs(await readFile(outputs.shifts, 'utf8'), stdout);
+          sum = motionCor2Sum(job);
         } else if (input.engine === 'relion') {
           const relion = buildRelionMotionArgs(job, { ...settings, bfactor: settings.bfactor[0] });
           argv = relion.args;
@@ -220,18 +237,21 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
         let argv: string[];
         const outputs: Record<string, string> = { log: `${stem}.log` };
         if (input.engine === 'ctffind4') {
-          const answers = ctffindAnswers(job, settings);
-          const reader = new CtffindPromptReader();
+          const conversation = new CtffindConversation(ctffindAnswers(job, settings));
           argv = [];
           await runTool({
             executable: executable('ctffind4'),
             args: argv,
             logFile: logIn(outputs.log!),
-            onStdout: (chunk, answer) => reader.feed(chunk).forEach((question) => answer(answerCtffind(question, answers))),
+            onStdout: (chunk, answer) => conversation.feed(chunk).forEach(answer),
           });
           Object.assign(outputs, { results: `${stem}.txt`, avrot: `${stem}_avrot.txt`, diagnostic: job.diagnostic });
-          result = parseCtffindResults(await readOutput(outputs.results!));
-          parseCtffindAvrot(await readOutput(outputs.avrot!));
+          result = parseCtffindResults(await readOutput(outputs.results!, 'CTFFIND'));
+          parseCtffindAvrot(await readOutput(outputs.avrot!, 'CTFFIND'));
+        } else if (input.engine === 'motioncor3') {
+          argv = [];
+          outputs.results = motionCor3CtfFile(input.micrograph);
+          result = parseMotionCor3Ctf(await readOutput(outputs.results, 'MotionCor3 (CTF engine "motioncor3" needs motion correction by motioncor3)'));
         } else if (input.engine === 'gctf') {
           argv = buildGctfArgs(job, settings, gpu!);
           result = parseGctfLog(await runTool({ executable: executable('gctf'), args: argv, logFile: logIn(outputs.log!) }));
@@ -259,11 +279,11 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   };
 }
 
-async function readOutput(file: string): Promise<string> {
+async function readOutput(file: string, program: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch {
-    throw new CtfOutputError(`CTFFIND finished without writing ${file}`);
+    throw new CtfOutputError(`${program} finished without writing ${file}`);
   }
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { isInside } from './paths.js';
-import { CTF_ENGINES, engineDevice, MOTION_ENGINES } from './preprocess/engines.js';
+import { CTF_ENGINES, MOTION_ENGINES, stepDevice } from './preprocess/engines.js';
 
 const duration = (fallback: string) =>
   z
@@ -91,6 +91,10 @@ const PreprocessSchema = z.strictObject({
       astigmatismTolerance: positive.default(100),
       /** Radians; set for phase-plate data. */
       phaseShift: z.strictObject({ min: z.number(), max: z.number(), step: positive }).optional(),
+      /** CTFFIND5: fit the sample's tilt axis and angle (asked only without a phase-shift search). */
+      sampleTilt: z.boolean().default(false),
+      /** CTFFIND5: fit the sample's thickness from the CTF's nodes. */
+      sampleThickness: z.boolean().default(false),
     })
     .prefault({}),
 });
@@ -380,8 +384,11 @@ export const ConfigSchema = z
     if (!config.preprocess.outputRoot) {
       ctx.addIssue({ code: 'custom', path: ['preprocess', 'outputRoot'], message: 'pre-processing is on: set the folder its outputs go to' });
     }
-    for (const [key, engine] of [['motionCorrection', motionCorrection.engine], ['ctf', ctf.engine]] as const) {
-      if (engineDevice(engine) !== 'gpu') continue;
+    if (ctf.engine === 'motioncor3' && motionCorrection.engine !== 'motioncor3') {
+      ctx.addIssue({ code: 'custom', path: ['preprocess', 'ctf', 'engine'], message: `"motioncor3" is the CTF MotionCor3 estimates while it corrects motion: set preprocess.motionCorrection.engine to "motioncor3" too (it is "${motionCorrection.engine}")` });
+    }
+    for (const [key, step, engine] of [['motionCorrection', 'motion', motionCorrection.engine], ['ctf', 'ctf', ctf.engine]] as const) {
+      if (stepDevice(step, engine) !== 'gpu') continue;
       config.bufferHosts.forEach((host, index) => {
         if (host.gpus.length === 0) {
           ctx.addIssue({ code: 'custom', path: ['bufferHosts', index, 'gpus'], message: `preprocess.${key}.engine "${engine}" needs a GPU: list this host's GPU ids` });

@@ -13,21 +13,22 @@ import { logger } from '../src/logger.js';
 import { SafeRoot } from '../src/safeFs.js';
 import { preprocessTaskQueue } from '../src/operatorNames.js';
 import { GpuPool } from '../src/preprocess/gpuPool.js';
-import { DEFAULT_EXECUTABLES, engineDevice, type CtfEngine, type MotionEngine } from '../src/preprocess/engines.js';
+import { DEFAULT_EXECUTABLES, stepDevice } from '../src/preprocess/engines.js';
 import { commonWorkerOptions } from './options.js';
 import { ensureGpuLockDir } from '../src/preprocess/gpuLock.js';
 
 /** Resolves each configured engine's program, or throws naming the config key and the program. */
 export async function resolveEngineExecutables(config: Config): Promise<PreprocessDeps['executables']> {
   const executables: PreprocessDeps['executables'] = {};
+  const { motionCorrection, ctf } = config.preprocess;
+  // The CTF engine "motioncor3" reads what the motion step's MotionCor3 wrote: it has no program of its own.
   const steps = [
-    ['motionCorrection', config.preprocess.motionCorrection],
-    ['ctf', config.preprocess.ctf],
+    ['motionCorrection', motionCorrection.engine, motionCorrection.executable],
+    ['ctf', ctf.engine === 'motioncor3' ? 'none' : ctf.engine, ctf.executable],
   ] as const;
-  for (const [key, step] of steps) {
-    const engine: MotionEngine | CtfEngine = step.engine;
+  for (const [key, engine, configured] of steps) {
     if (engine === 'none') continue;
-    const program = step.executable ?? DEFAULT_EXECUTABLES[engine];
+    const program = configured ?? DEFAULT_EXECUTABLES[engine];
     const found = await findExecutable(program);
     if (!found) {
       throw new Error(
@@ -48,8 +49,7 @@ export async function createPreprocessWorkers(
   executables: PreprocessDeps['executables'],
 ): Promise<Worker[]> {
   await new SafeRoot(config.preprocess.outputRoot!).ensureExists();
-  const engines = [config.preprocess.motionCorrection.engine, config.preprocess.ctf.engine];
-  const devices = new Set(engines.map(engineDevice));
+  const devices = new Set([stepDevice('motion', config.preprocess.motionCorrection.engine), stepDevice('ctf', config.preprocess.ctf.engine)]);
   const deps = (gpus?: GpuPool): PreprocessDeps => ({
     config,
     bufferHost,

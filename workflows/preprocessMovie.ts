@@ -7,14 +7,14 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { PreprocessActivities } from '../activities/preprocess.js';
 import { preprocessTaskQueue } from '../src/operatorNames.js';
-import { engineDevice, type Engine } from '../src/preprocess/engines.js';
+import { stepDevice, type Device } from '../src/preprocess/engines.js';
 import type { PreprocessMovieInput, PreprocessSummary } from '../src/preprocess/job.js';
 
 export async function preprocessMovie(input: PreprocessMovieInput): Promise<PreprocessSummary> {
   const { motionEngine, ctfEngine, timeoutMs, heartbeatTimeoutMs, ...job } = input;
-  const on = (engine: Engine) =>
+  const on = (device: Device | undefined) =>
     proxyActivities<PreprocessActivities>({
-      taskQueue: preprocessTaskQueue(engineDevice(engine)!, input.bufferHost),
+      taskQueue: preprocessTaskQueue(device!, input.bufferHost),
       // Waiting for a free GPU is not a timeout: only the run itself is limited.
       startToCloseTimeout: timeoutMs,
       heartbeatTimeout: heartbeatTimeoutMs,
@@ -24,9 +24,10 @@ export async function preprocessMovie(input: PreprocessMovieInput): Promise<Prep
   const summary: PreprocessSummary = { run: input.run, state: 'done' };
   try {
     if (motionEngine === 'none') return { ...summary, state: 'skipped', error: 'motion correction is off (preprocess.motionCorrection.engine)' };
-    summary.motion = await on(motionEngine).motionCorrect({ ...job, engine: motionEngine });
+    // MotionCor3 estimates the CTF during motion correction only when asked (otherwise it is told Cs 0).
+    summary.motion = await on(stepDevice('motion', motionEngine)).motionCorrect({ ...job, engine: motionEngine, withCtf: ctfEngine === 'motioncor3' });
     if (ctfEngine !== 'none') {
-      summary.ctf = await on(ctfEngine).estimateCtf({ ...job, engine: ctfEngine, micrograph: summary.motion.sum });
+      summary.ctf = await on(stepDevice('ctf', ctfEngine)).estimateCtf({ ...job, engine: ctfEngine, micrograph: summary.motion.sum });
     }
     return summary;
   } catch (error) {

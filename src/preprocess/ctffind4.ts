@@ -1,8 +1,10 @@
 /**
- * CTFFIND4: a conversation, then two output files. CTFFIND asks its questions on stdin; which questions, and in
- * which order, depends on its version and on the input (a movie adds two). Each question is answered by matching
- * its text, never by position. Results: `<out>.txt` (5 '#' header lines, then one row of 7 columns per
- * micrograph, CTFFIND5 adds more) and `<out>_avrot.txt` (5 header lines, then 6 lines per micrograph).
+ * CTFFIND4 and CTFFIND5: a conversation, then two output files. CTFFIND asks its questions on stdin; which
+ * questions, and in which order, depends on its version and on the input (a movie adds two; CTFFIND5 5.0.x asks
+ * whether to determine sample tilt and thickness, the latter spelt "samnple" in 5.0.2, with six follow-ups when
+ * yes). Each question is answered by matching its text, never by position. Results: `<out>.txt` (5 '#' header
+ * lines, then one row per micrograph: 7 columns, CTFFIND5 10) and `<out>_avrot.txt` (5 header lines, then 6
+ * lines per micrograph).
  */
 import type { ImagingParameters } from './imaging.js';
 import type { CtfResult } from './results.js';
@@ -17,6 +19,10 @@ export interface CtfSettings {
   defocusStep: number;
   astigmatismTolerance: number;
   phaseShift?: { min: number; max: number; step: number };
+  /** CTFFIND5 only: fit the tilt axis and angle (it asks only without a phase-shift search). */
+  sampleTilt?: boolean;
+  /** CTFFIND5 only: fit the sample thickness from the CTF's nodes. */
+  sampleThickness?: boolean;
 }
 
 export interface CtfJob {
@@ -54,6 +60,15 @@ export function ctffindAnswers(job: CtfJob, settings: CtfSettings): [RegExp, str
     [/^minimum phase shift/i, String(phase?.min ?? 0)],
     [/^maximum phase shift/i, String(phase?.max ?? 3.15)],
     [/^phase shift search step/i, String(phase?.step ?? 0.1)],
+    [/^determine sample tilt/i, yesNo(settings.sampleTilt ?? false)],
+    [/^determine sa\w*ple thickness/i, yesNo(settings.sampleThickness ?? false)],
+    // The thickness fit's follow-ups, answered with CTFFIND5's own defaults.
+    [/^use brute force 1d search/i, 'yes'],
+    [/^use 2d refinement/i, 'yes'],
+    [/^low resolution limit for nodes/i, '30.0'],
+    [/^high resolution limit for nodes/i, '3.0'],
+    [/^use rounded square for nodes/i, 'no'],
+    [/^downweight nodes/i, 'no'],
     [/^do you want to set expert options/i, 'no'],
   ];
 }
@@ -92,6 +107,28 @@ export class CtffindPromptReader {
   }
 }
 
+/**
+ * One run's conversation: each question CTFFIND stops at, answered. It ends once "Do you want to set expert
+ * options?" is answered no (CTFFIND's last question then), so that result lines printed after it, such as
+ * "Summary of results : <file>" reaching a chunk's end at its colon, are never taken for questions.
+ */
+export class CtffindConversation {
+  private readonly reader = new CtffindPromptReader();
+  private over = false;
+
+  constructor(private readonly answers: [RegExp, string][]) {}
+
+  /** Feeds stdout; returns the answers to write, one per question it stopped at. */
+  feed(chunk: string): string[] {
+    if (this.over) return [];
+    return this.reader.feed(chunk).map((question) => {
+      const answer = answerCtffind(question, this.answers);
+      if (/^do you want to set expert options/i.test(question.trim()) && answer === 'no') this.over = true;
+      return answer;
+    });
+  }
+}
+
 export class CtfOutputError extends Error {}
 
 export function parseCtffindResults(text: string): CtfResult {
@@ -117,10 +154,14 @@ export function parseCtffindResults(text: string): CtfResult {
     azimuth: number(3),
     phaseShift: number(4),
     crossCorrelation: number(5),
-    fitResolution: number(6),
+    // CTFFIND5 writes 0 where 4.1.14 writes inf: no Thon rings fit.
+    fitResolution: number(6) > 0 ? number(6) : Infinity,
   };
-  // CTFFIND5: #8 tilt axis angle, #9 tilt angle, #10 sample thickness (Å).
-  if (fields.length >= 10) Object.assign(result, { tiltAxis: number(7), tilt: number(8), thickness: number(9) });
+  // CTFFIND5: #8 tilt axis angle, #9 tilt angle, #10 sample thickness (Å); zeros where it was not asked to fit them.
+  if (fields.length >= 10) {
+    if (number(7) !== 0 || number(8) !== 0) Object.assign(result, { tiltAxis: number(7), tilt: number(8) });
+    if (number(9) > 0) result.thickness = number(9);
+  }
   return result;
 }
 

@@ -42,14 +42,27 @@ export function motionCor2Sum(job: Pick<MotionCorrectionJob, 'outputDir' | 'outp
 }
 
 export function buildMotionCor2Args(job: MotionCorrectionJob, settings: MotionCor2Settings, gpu: number): string[] {
+  return motionCorArgs(job, settings, gpu, { log: ['-LogFile', `${job.outputDir}/${job.outputStem}`], optics: ['-Cs', fixed(job.imaging.csMm, 2)] });
+}
+
+/**
+ * The command line MotionCor2 and MotionCor3 share; `log` and `optics` are where they differ (how shifts are
+ * logged, and Cs, which MotionCor3 also takes as "estimate the CTF").
+ */
+export function motionCorArgs(
+  job: MotionCorrectionJob,
+  settings: MotionCor2Settings,
+  gpu: number,
+  dialect: { log: string[]; optics: string[] },
+): string[] {
   const { imaging } = job;
   const args = [
     INPUT_FLAG[job.format], job.moviePath,
     '-OutMrc', motionCor2Sum(job),
-    '-LogFile', `${job.outputDir}/${job.outputStem}`,
+    ...dialect.log,
     '-PixSize', fixed(imaging.pixelSize, 4),
     '-kV', fixed(imaging.voltageKv, 0),
-    '-Cs', fixed(imaging.csMm, 2),
+    ...dialect.optics,
     '-Patch', String(settings.patches[0]), String(settings.patches[1]),
     '-Iter', String(settings.iterations),
     '-Tol', String(settings.tolerance),
@@ -78,7 +91,7 @@ export function eerFractionFile(rawFrames: number, grouping: number, dosePerRawF
   return `${rawFrames} ${grouping} ${fixed(dosePerRawFrame, 5)}\n`;
 }
 
-const fixed = (value: number, digits: number) => String(Number(value.toFixed(digits)));
+export const fixed = (value: number, digits: number) => String(Number(value.toFixed(digits)));
 
 export class MotionLogError extends Error {}
 
@@ -110,21 +123,21 @@ export function parseMotionCor2Log(text: string): MotionResult {
   }
   // 1.6.x leaves out the reference frame it measured the others against; it sits at 0,0.
   if (generation === '1.6' && shifts[0]!.frame === 2) shifts.unshift({ frame: 1, x: 0, y: 0 });
+  return { generation, shifts, totalDrift: totalDrift(shifts), ...motionCorStdout(text) };
+}
+
+/** What MotionCor2 and MotionCor3 both print besides shifts: version, timings, and each sum saved. */
+export function motionCorStdout(text: string): Pick<MotionResult, 'version' | 'timings' | 'sums'> {
   const seconds = (pattern: RegExp) => {
     const match = pattern.exec(text);
     return match ? Number(match[1]) : undefined;
   };
-  const version = /MotionCor2 version\s+([\w.-]+)/i.exec(text)?.[1];
-  const sums = [...text.matchAll(/Corrected sum has been saved in:\s*\n\s*(\S+)/g)].map((m) => m[1]!);
   return {
-    generation,
-    version,
-    shifts,
-    totalDrift: totalDrift(shifts),
+    version: /MotionCor[23] version\s+([\w.-]+)/i.exec(text)?.[1],
     timings: {
       globalAlignmentSeconds: seconds(/Global shifts are corrected:\s*([\d.]+)\s*sec/),
       totalSeconds: seconds(/Total time:\s*([\d.]+)\s*sec/),
     },
-    sums,
+    sums: [...text.matchAll(/Corrected sum has been saved in:\s*\n\s*(\S+)/g)].map((m) => m[1]!),
   };
 }

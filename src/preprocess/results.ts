@@ -11,8 +11,8 @@ export interface FrameShift {
 }
 
 export interface MotionResult {
-  /** Which stdout format the shifts came from: MotionCor2 1.5.x, 1.6.x, or RELION's own STAR file. */
-  generation: '1.5' | '1.6' | 'relion';
+  /** Where the shifts came from: MotionCor2 1.5.x or 1.6.x stdout, MotionCor3's `-Full.log`, RELION's STAR file. */
+  generation: '1.5' | '1.6' | 'motioncor3' | 'relion';
   version?: string;
   shifts: FrameShift[];
   /** Path length of the trajectory, in pixels (the sum of frame-to-frame moves). */

@@ -1,7 +1,7 @@
 /**
  * A specimen with a known truth, as a microscope images it: a weak-phase object (amorphous ice with a few
  * particles) seen through the contrast transfer function of the session's optics at a drawn defocus and
- * astigmatism. The image is periodic (made in Fourier space), so a drifting specimen can be sampled anywhere.
+ * astigmatism. The image is made in Fourier space, so a drifting specimen moves by exact sub-pixel shifts.
  * CTF conventions are CTFFIND4's (Rohou & Grigorieff 2015): defocus positive for underfocus, defocus 1 the larger,
  * the azimuth of astigmatism that of defocus 1's axis, counter-clockwise from the x axis (columns) in degrees.
  */
@@ -54,8 +54,13 @@ export function ctfAt(gx: number, gy: number, optics: Optics, truth: CtfTruth): 
 
 /** Scattering falls off with frequency (B-factor, Å²): Thon rings fade towards Nyquist as in real images. */
 const B_FACTOR = 60;
-/** Phase contrast of the ice and of the particles, radians. */
-const ICE_PHASE = 0.12;
+/**
+ * Phase contrast of the ice and of the particles, radians. A 1024² frame holds a twentieth of a K3 frame's
+ * pixels, so its power spectrum is that much noisier at the same dose: at 0.12 CTFFIND's astigmatism angle
+ * scattered by 6-34° (250-450 Å astigmatism, 50 e/Å²), at 0.2 it is within 4° and the fit reaches 2.6-3.1 Å, as
+ * a full-size micrograph's does.
+ */
+const ICE_PHASE = 0.2;
 const PARTICLE_PHASE = 0.25;
 /**
  * Ice thickness varies over hundreds of Å: a few per cent of intensity at frequencies below CTFFIND's fit range.
@@ -64,29 +69,38 @@ const PARTICLE_PHASE = 0.25;
 const THICKNESS_CONTRAST = 0.05;
 const THICKNESS_SCALE_A = 150;
 
+/** Columns gathered per pass: rows of a block share cache lines, where one column at a time would not. */
+const COLUMN_BLOCK = 8;
+
 /** A complex 2D FFT of a square power-of-two grid, rows then columns, in place on interleaved re/im. */
 function fft2d(grid: Float64Array, size: number, inverse: boolean): Float64Array {
   const fft = new FFT(size);
-  const line = fft.createComplexArray() as number[];
-  const out = fft.createComplexArray() as number[];
-  const pass = (index: (i: number, j: number) => number) => {
-    for (let i = 0; i < size; i++) {
-      for (let j = 0; j < size; j++) {
-        const at = index(i, j);
-        line[2 * j] = grid[at]!;
-        line[2 * j + 1] = grid[at + 1]!;
-      }
-      if (inverse) fft.inverseTransform(out, line);
-      else fft.transform(out, line);
-      for (let j = 0; j < size; j++) {
-        const at = index(i, j);
-        grid[at] = out[2 * j]!;
-        grid[at + 1] = out[2 * j + 1]!;
+  const run = (out: Float64Array, line: Float64Array) => (inverse ? fft.inverseTransform(out, line) : fft.transform(out, line));
+  const out = new Float64Array(2 * size);
+  for (let row = 0; row < size; row++) {
+    run(out, grid.subarray(2 * row * size, 2 * (row + 1) * size));
+    grid.set(out, 2 * row * size);
+  }
+  const block = Array.from({ length: COLUMN_BLOCK }, () => new Float64Array(2 * size));
+  for (let first = 0; first < size; first += COLUMN_BLOCK) {
+    const width = Math.min(COLUMN_BLOCK, size - first);
+    for (let row = 0; row < size; row++) {
+      for (let c = 0; c < width; c++) {
+        block[c]![2 * row] = grid[2 * (row * size + first + c)]!;
+        block[c]![2 * row + 1] = grid[2 * (row * size + first + c) + 1]!;
       }
     }
-  };
-  pass((row, col) => 2 * (row * size + col));
-  pass((col, row) => 2 * (row * size + col));
+    for (let c = 0; c < width; c++) {
+      run(out, block[c]!);
+      block[c]!.set(out);
+    }
+    for (let row = 0; row < size; row++) {
+      for (let c = 0; c < width; c++) {
+        grid[2 * (row * size + first + c)] = block[c]![2 * row]!;
+        grid[2 * (row * size + first + c) + 1] = block[c]![2 * row + 1]!;
+      }
+    }
+  }
   return grid;
 }
 
@@ -114,10 +128,11 @@ function phaseObject(size: number, pixelSize: number, next: Random): Float64Arra
 }
 
 /**
- * The noise-free image (mean 1) of a fresh specimen at this CTF: size x size pixels, size a power of two.
- * Weak-phase approximation: intensity = 1 + 2 F⁻¹[Φ · CTF · envelope].
+ * The specimen's spectrum at this CTF (interleaved re/im, size x size, size a power of two): the weak-phase
+ * approximation, intensity = 1 + 2 F⁻¹[Φ · CTF · envelope], before the inverse transform, so that each frame can
+ * be the same specimen moved by an exact sub-pixel shift (`imageAt`).
  */
-export function specimenImage(size: number, optics: Optics, truth: CtfTruth, next: Random): Float32Array {
+export function specimenSpectrum(size: number, optics: Optics, truth: CtfTruth, next: Random): Float64Array {
   if (size & (size - 1)) throw new Error(`specimen grids are a power of two, not ${size}`);
   const phase = phaseObject(size, optics.pixelSize, next);
   const grid = new Float64Array(2 * size * size);
@@ -137,14 +152,61 @@ export function specimenImage(size: number, optics: Optics, truth: CtfTruth, nex
     for (let col = 0; col < size; col++) {
       const gx = (col < size / 2 ? col : col - size) * step;
       const g2 = gx * gx + gy * gy;
+      // The Nyquist row and column have no sign: a sub-pixel shift of them would not stay real.
       const transfer =
-        row === 0 && col === 0 ? 0 : 2 * ctfAt(gx, gy, optics, truth) * Math.exp((-B_FACTOR * g2) / 4) + thicknessGain * thickness(g2);
+        (row === 0 && col === 0) || row === size / 2 || col === size / 2
+          ? 0
+          : 2 * ctfAt(gx, gy, optics, truth) * Math.exp((-B_FACTOR * g2) / 4) + thicknessGain * thickness(g2);
       grid[2 * (row * size + col)]! *= transfer;
       grid[2 * (row * size + col) + 1]! *= transfer;
     }
   }
-  fft2d(grid, size, true);
-  const image = new Float32Array(size * size);
-  for (let i = 0; i < image.length; i++) image[i] = Math.max(0, 1 + grid[2 * i]!);
-  return image;
+  return grid;
+}
+
+/**
+ * The noise-free images (mean 1) of the specimen moved by each shift, in pixels: a phase ramp on its spectrum,
+ * exact at any sub-pixel shift (interpolation would blur each frame along the drift, an anisotropic envelope that
+ * CTFFIND reads as astigmatism). Each image is real, so one inverse transform makes two: one in its real part,
+ * the next in its imaginary part.
+ */
+export function* imagesAt(spectrum: Float64Array, size: number, shifts: { x: number; y: number }[]): Generator<Float32Array> {
+  for (let first = 0; first < shifts.length; first += 2) {
+    const pair = shifts.slice(first, first + 2);
+    const grid = new Float64Array(spectrum.length);
+    for (const [part, shift] of pair.entries()) {
+      const rampX = phaseRamp(size, shift.x);
+      const rampY = phaseRamp(size, shift.y);
+      // Part 0 adds spectrum x ramp; part 1 adds i x spectrum x ramp.
+      for (let row = 0; row < size; row++) {
+        const [yr, yi] = [rampY[2 * row]!, rampY[2 * row + 1]!];
+        for (let col = 0; col < size; col++) {
+          const [xr, xi] = [rampX[2 * col]!, rampX[2 * col + 1]!];
+          const [rr, ri] = [xr * yr - xi * yi, xr * yi + xi * yr];
+          const at = 2 * (row * size + col);
+          const [sr, si] = [spectrum[at]!, spectrum[at + 1]!];
+          const [re, im] = [sr * rr - si * ri, sr * ri + si * rr];
+          grid[at]! += part === 0 ? re : -im;
+          grid[at + 1]! += part === 0 ? im : re;
+        }
+      }
+    }
+    fft2d(grid, size, true);
+    for (let part = 0; part < pair.length; part++) {
+      const image = new Float32Array(size * size);
+      for (let i = 0; i < image.length; i++) image[i] = Math.max(0, 1 + grid[2 * i + part]!);
+      yield image;
+    }
+  }
+}
+
+/** exp(-2πi k s / size) for each frequency index k: moving an image by s pixels along one axis. */
+function phaseRamp(size: number, shift: number): Float64Array {
+  const ramp = new Float64Array(2 * size);
+  for (let k = 0; k < size; k++) {
+    const angle = (-2 * Math.PI * (k < size / 2 ? k : k - size) * shift) / size;
+    ramp[2 * k] = Math.cos(angle);
+    ramp[2 * k + 1] = Math.sin(angle);
+  }
+  return ramp;
 }

@@ -112,6 +112,23 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
     }
   });
 
+  it("CTFFIND5's new questions (sample tilt, thickness) are answered from the settings and its 10 columns read", async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: 0.3, y: 0.3, frames: 12, size: 192 } });
+    await waitForPreprocessing(env.h, movie.framesName);
+    process.env.STANDIN_CTFFIND_VERSION = '5';
+    try {
+      await handleOf(env.h, movie.framesName).signal(SIGNALS.reprocess, { by: 'test' });
+      const status = await waitForPreprocessing(env.h, movie.framesName, 2);
+      assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
+      assert.equal(status.preprocess!.ctf!.version, '5.0.2-standin');
+      const log = readFileSync(path.join(status.preprocess!.motion!.outputDir, `${movie.imageFilename}_ctffind4.log`), 'utf8');
+      assert.match(log, /Determine samnple thickness\?\s+: no/);
+      assert.match(log, /Determine sample tilt\?\s+: no/);
+    } finally {
+      delete process.env.STANDIN_CTFFIND_VERSION;
+    }
+  });
+
   it("fills the defects of Leginon's corrector plan, turned like the frames, and still recovers the drift", async () => {
     // Last in this suite: from here on exposures are taken with these references (256 px, frames flipped and turned).
     await env.h.microscope.recordReferences({ flip: true, rotate: 1, darkFrames: 40, flatSize: 256 });
@@ -168,6 +185,39 @@ describe('pre-processing on GPU slots (MotionCor2 and Gctf stand-ins, two GPUs)'
       delete process.env.STANDIN_SLEEP_MS;
       rmSync(timeline, { force: true });
     }
+  });
+});
+
+describe("MotionCor3 with its own CTF fit (stand-in writing MotionCor3's formats, one GPU)", () => {
+  const env = useHarness('preprocess_motioncor3', {
+    roles: ROLES,
+    gpus: [0],
+    overrides: {
+      expiry: { after: '1h' },
+      preprocess: {
+        motionCorrection: { engine: 'motioncor3', executable: path.join(STANDINS, 'motioncor3'), patches: [5, 5] },
+        ctf: { engine: 'motioncor3', amplitudeContrast: 0.07 },
+      },
+    },
+  });
+
+  it('reads the shifts from its -LogDir and takes its _Ctf.txt as the CTF result, asking for the fit with Cs and amplitude contrast', async () => {
+    const movie = await env.h.microscope.acquire({ bytes: 20_000 });
+    const status = await waitForPreprocessing(env.h, movie.framesName);
+    assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
+    assert.equal(status.preprocess!.motion!.engine, 'motioncor3');
+    assert.equal(status.preprocess!.motion!.frames, 16);
+    assert.equal(status.preprocess!.ctf!.engine, 'motioncor3');
+    assert.equal(status.preprocess!.ctf!.astigmatism, 310);
+    const rows = await resultRows(env.h, movie.framesName);
+    const [motionRow, ctfRow] = ['motion', 'ctf'].map((step) => rows.find((r) => r.step === step)!);
+    const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+    const argv = json(motionRow!.parameters).argv as string[];
+    assert.deepEqual(argv.slice(argv.indexOf('-Cs'), argv.indexOf('-Cs') + 4), ['-Cs', '2.7', '-AmpCont', '0.07']);
+    assert.ok(argv.includes('-LogDir') && !argv.includes('-LogFile'));
+    assert.match(json(motionRow!.outputs).shifts, /\.frames-Patch-Full\.log$/);
+    assert.equal(ctfRow!.outcome, 'ok');
+    assert.equal(Number(ctfRow!.astigmatism_a), 310);
   });
 });
 

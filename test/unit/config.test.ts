@@ -59,6 +59,14 @@ describe('config', () => {
     assert.ok(found.some((p) => /^preprocess\.outputRoot: must not be \//.test(p)), found.join('\n'));
   });
 
+  it("takes MotionCor3's own CTF only with MotionCor3 as the motion engine, and MotionCor3 only on hosts with GPUs", () => {
+    const preprocess = { outputRoot: '/preprocess', motionCorrection: { engine: 'relion' }, ctf: { engine: 'motioncor3' } };
+    const found = problems({ ...minimal, bufferdb: { url: 'mysql://root@127.0.0.1:3306/bufferdb' }, preprocess });
+    assert.match(found.join('\n'), /^preprocess\.ctf\.engine: "motioncor3" is the CTF MotionCor3 estimates .* \(it is "relion"\)/m);
+    const noGpu = problems({ ...minimal, bufferdb: { url: 'mysql://root@127.0.0.1:3306/bufferdb' }, preprocess: { ...preprocess, motionCorrection: { engine: 'motioncor3' } } });
+    assert.deepEqual(noGpu, ['bufferHosts[0].gpus: preprocess.motionCorrection.engine "motioncor3" needs a GPU: list this host\'s GPU ids']);
+  });
+
   it('compares roots after resolving symlinks', () => {
     const base = mkdtempSync(path.join(os.tmpdir(), 'roots-'));
     mkdirSync(path.join(base, 'gpfs'));

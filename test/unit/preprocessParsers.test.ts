@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { answerCtffind, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults } from '../../src/preprocess/ctffind4.js';
+import { answerCtffind, CtffindConversation, CtffindConversationError, CtffindPromptReader, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults } from '../../src/preprocess/ctffind4.js';
 import { parseGctfLog } from '../../src/preprocess/gctf.js';
 import { MotionLogError, parseMotionCor2Log } from '../../src/preprocess/motioncor2.js';
 import { parseRelionMicrographList, parseRelionMotionStar } from '../../src/preprocess/relion.js';
@@ -132,18 +132,57 @@ describe('CTFFIND4 output (../shared/reference/ctffind4)', skipWithoutReference,
     assert.equal(answerCtffind(questions[4]!, answers), '2.7');
   });
 
+  it('reads what CTFFIND prints after its last question as output, even split at a colon ("Summary of results : ")', () => {
+    const conversation = new CtffindConversation(answers);
+    assert.deepEqual(conversation.feed(`${'Do you want to set expert options?'.padEnd(51)}: `), ['no']);
+    assert.deepEqual(conversation.feed('no\n\nEstimated defocus values        : 12000.00 , 11800.00 Angstroms\n'), []);
+    assert.deepEqual(conversation.feed('Summary of results                          : '), []);
+  });
+
   it('a question it has no answer for stops the conversation with the question in the message', () => {
     assert.throws(() => answerCtffind('Use the new tilt estimation?', []), CtffindConversationError);
   });
 });
 
-describe('CTFFIND5 rows', () => {
+describe('CTFFIND5 5.0.2 (questions and columns from cisTEM src/programs/ctffind/ctffind.cpp)', () => {
   it('accepts the extra columns (tilt axis, tilt, thickness) and an "inf" fit resolution', () => {
     const result = parseCtffindResults('# header\n1.000000 12000.0 11800.0 30.0 0.0 0.12 inf 85.0 12.5 1450.0\n');
     assert.equal(result.fitResolution, Infinity);
     assert.equal(result.tiltAxis, 85);
     assert.equal(result.tilt, 12.5);
     assert.equal(result.thickness, 1450);
+  });
+
+  it('reads its zeros as not fitted: no tilt or thickness when not asked, no fit resolution when the fit failed', () => {
+    const result = parseCtffindResults('# header\n1.000000 12000.0 11800.0 30.0 0.0 0.12 0.000000 0.0 0.0 0.0\n');
+    assert.equal(result.fitResolution, Infinity);
+    assert.equal(result.tilt, undefined);
+    assert.equal(result.thickness, undefined);
+  });
+
+  const CTFFIND5_QUESTIONS = [
+    'Input image file name', 'Input is a movie (stack of frames)', 'Number of frames to average together', 'Output diagnostic image file name',
+    'Pixel size', 'Acceleration voltage', 'Spherical aberration', 'Amplitude contrast', 'Size of amplitude spectrum to compute',
+    'Minimum resolution', 'Maximum resolution', 'Minimum defocus', 'Maximum defocus', 'Defocus search step',
+    'Do you know what astigmatism is present?', 'Slower, more exhaustive search?', 'Use a restraint on astigmatism?',
+    'Expected (tolerated) astigmatism', 'Find additional phase shift?', 'Determine sample tilt?', 'Determine samnple thickness?',
+    'Use brute force 1D search?', 'Use 2D refinement?', 'Low resolution limit for nodes', 'High resolution limit for nodes',
+    'Use rounded square for nodes?', 'Downweight nodes?', 'Do you want to set expert options?',
+  ];
+
+  it('answers its new questions (sample tilt, thickness as it spells it, and the thickness fit\'s follow-ups) from the settings', () => {
+    const settings = { amplitudeContrast: 0.07, boxSize: 512, minResolution: 30, maxResolution: 5, minDefocus: 5000, maxDefocus: 50000, defocusStep: 500, astigmatismTolerance: 100 };
+    const job = { micrograph: '/x/m.mrc', diagnostic: '/x/m_ctffind4.mrc', imaging: { pixelSize: 1.06, voltageKv: 300, csMm: 2.7 } };
+    const reader = new CtffindPromptReader();
+    const questions = CTFFIND5_QUESTIONS.flatMap((q) => reader.feed(`${q.padEnd(51)}: `));
+    assert.equal(questions.length, CTFFIND5_QUESTIONS.length);
+    const off = questions.map((q) => answerCtffind(q, ctffindAnswers(job, settings)));
+    assert.deepEqual(off.slice(19, 21), ['no', 'no']);
+    const on = new Map(questions.map((q) => [q.trim(), answerCtffind(q, ctffindAnswers(job, { ...settings, sampleTilt: true, sampleThickness: true }))]));
+    assert.equal(on.get('Determine sample tilt?'), 'yes');
+    assert.equal(on.get('Determine samnple thickness?'), 'yes');
+    assert.equal(on.get('High resolution limit for nodes'), '3.0');
+    assert.equal(on.get('Downweight nodes?'), 'no');
   });
 });
 

@@ -120,7 +120,7 @@ describe('pre-processing configuration', () => {
   it('refuses CTF without motion correction, and unknown engines by key', () => {
     const base = { ...minimal, bufferdb: { url: 'mysql://root@127.0.0.1/cryo_buffer' }, preprocess: { outputRoot: '/preprocessing' } };
     assert.match(problems({ ...base, preprocess: { ...base.preprocess, ctf: { engine: 'ctffind4' } } }).join('\n'), /^preprocess\.ctf\.engine: CTF estimation runs on the motion-corrected sum/);
-    assert.match(problems({ ...base, preprocess: { ...base.preprocess, motionCorrection: { engine: 'motioncor3' } } }).join('\n'), /^preprocess\.motionCorrection\.engine:/);
+    assert.match(problems({ ...base, preprocess: { ...base.preprocess, motionCorrection: { engine: 'cryosparc-live' } } }).join('\n'), /^preprocess\.motionCorrection\.engine:/);
   });
 
   it('accepts a CPU-only setup without GPUs', () => {
