@@ -104,7 +104,11 @@ describe('operator dashboard: figures, live updates, alerts, metrics and actions
     const view = await waitForSession(4);
     assert.deepEqual(view.movies.map((m) => m.imageFilename), movies.map((m) => m.imageFilename));
     for (const row of view.movies) {
-      const status = await movieStatus(env.h.client.workflow.getHandle(row.workflowId));
+      // The results table has a step as soon as its activity stored it; the movie's status once the run has ended.
+      const status = await waitUntil(async () => {
+        const s = await movieStatus(env.h.client.workflow.getHandle(row.workflowId));
+        return s.preprocess?.ctf ? s : undefined;
+      }, `the CTF headline in the status of ${row.workflowId}`);
       assert.equal(row.ctfResolutionA, status.preprocess!.ctf!.resolution);
       assert.equal(row.totalDriftPx, status.preprocess!.motion!.totalDrift);
       assert.equal(row.defocusUm, (status.preprocess!.ctf!.defocus1 + status.preprocess!.ctf!.defocus2) / 2 / 10_000);
