@@ -33,7 +33,7 @@ import { parseMode, sessionOwner, type Owner } from '../src/ownership.js';
 import { PartManifests } from '../src/partManifests.js';
 import type { Parts } from '../src/parts.js';
 import { publishPart, type Published } from '../src/publish.js';
-import { SafeRoot, UnsafePathError } from '../src/safeFs.js';
+import { movieRootHolding, SafeRoot, UnsafePathError } from '../src/safeFs.js';
 import { formatBytes } from '../src/units.js';
 import { activeBufferHost } from '../src/routing.js';
 import { guardActivities } from './guard.js';
@@ -140,12 +140,7 @@ export function createIoActivities({ config, bufferHost, db, logger }: IoDeps) {
     return camera;
   }
 
-  /** Which root a path the workflow hands back lies in: the buffer, or the archive for a movie placed straight there. */
-  function rootHolding(file: string): SafeRoot {
-    if (buffer.contains(file)) return buffer;
-    if (archive.contains(file)) return archive;
-    throw new UnsafePathError(`${file} lies outside the buffer root ${buffer.root} and the archive root ${archive.root}; refusing to use it`);
-  }
+  const rootHolding = (file: string) => movieRootHolding(file, buffer, archive);
 
   const chooseLeginonImage = (input: { cameraHost: string; framesName: string; lookBackDays: number; noImageSince?: string }) =>
     lookUpLeginonImage(db, input, config.leginon.destinationHead).catch(explainUnreachable(config.leginondb.url));

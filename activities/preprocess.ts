@@ -8,11 +8,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
+import { gainChecksBefore, recordGainCheck, recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import { confineTo } from '../src/paths.js';
-import { SafeRoot } from '../src/safeFs.js';
-import { findImagingRows, type Db } from '../src/leginondb.js';
+import { movieRootHolding, SafeRoot } from '../src/safeFs.js';
+import { findImagingRows, findMovieReferences, type Db } from '../src/leginondb.js';
+import { decodeMrc } from '../src/mrc.js';
+import { checkGain, type GainCheck } from '../src/preprocess/gainCheck.js';
+import { sumFrames, type FrameSum } from '../src/preprocess/frameSum.js';
+import { unmodifiedReferencePath } from '../src/references.js';
 import type { Logger } from '../src/logger.js';
 import { CtffindConversation, CtffindConversationError, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
 import { defectFileText, frameSizeOfFile, readDefectPlanText } from '../src/preprocess/defects.js';
@@ -20,7 +24,7 @@ import { stepDevice, type CtfEngine, type MotionEngine } from '../src/preprocess
 import type { GpuPool } from '../src/preprocess/gpuPool.js';
 import { buildGctfArgs, parseGctfLog } from '../src/preprocess/gctf.js';
 import { deriveImagingParameters, ImagingParameterError, type ImagingParameters } from '../src/preprocess/imaging.js';
-import type { CtfHeadline, MotionHeadline, PreprocessJob } from '../src/preprocess/job.js';
+import type { CtfHeadline, GainCheckHeadline, MotionHeadline, PreprocessJob } from '../src/preprocess/job.js';
 import { buildMotionCor2Args, eerFractionFile, motionCor2Sum, MotionLogError, parseMotionCor2Log, type MotionCorrectionJob } from '../src/preprocess/motioncor2.js';
 import { buildMotionCor3Args, motionCor3CtfFile, motionCor3ShiftLogs, parseMotionCor3Ctf, parseMotionCor3Outputs } from '../src/preprocess/motioncor3.js';
 import { buildRelionMotionArgs, parseRelionMicrographList, parseRelionMotionStar, RELION_MICROGRAPH_LIST, RelionStarError } from '../src/preprocess/relion.js';
@@ -58,6 +62,8 @@ const FINAL_ERRORS = [ImagingParameterError, CtfOutputError, CtffindConversation
 export function createPreprocessActivities(deps: PreprocessDeps) {
   const { config } = deps;
   const outputRoot = new SafeRoot(config.preprocess.outputRoot!);
+  const bufferRoot = new SafeRoot(deps.bufferHost.root);
+  const archiveRoot = new SafeRoot(config.archive.root);
   const logIn = (file: string) => ({ root: outputRoot, path: file });
 
   /** Runs a GPU engine's job on a GPU of its own; a CPU engine's job runs as it is. */
@@ -225,6 +231,40 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           },
         };
       });
+    },
+
+    /**
+     * The gain sentinel, for the first movies of each session: the raw frame sum against the gain reference as
+     * Leginon saved it, in all 8 orientations. Undefined once the session has had its checks (or without a gain).
+     */
+    async checkGainReference(input: PreprocessJob): Promise<GainCheckHeadline | undefined> {
+      const settings = config.preprocess.gainCheck;
+      if (!input.gainPath || settings.firstMovies === 0) return undefined;
+      if ((await gainChecksBefore(deps.bufferDb, input.session, input.movieWorkflowId)) >= settings.firstMovies) return undefined;
+      const references = await findMovieReferences(deps.leginonDb, 'AcquisitionImageData', input.imageId);
+      if (!references) throw ApplicationFailure.nonRetryable(`AcquisitionImageData ${input.imageId} is not in leginondb`, 'ImageNotFound');
+      let check: GainCheck;
+      let sum: FrameSum;
+      try {
+        // Read where the workflow put them (the buffer, or the archive for a movie placed straight there), never through a link.
+        const root = movieRootHolding(input.moviePath, bufferRoot, archiveRoot);
+        const norm = decodeMrc(await root.readBytes(unmodifiedReferencePath(input.gainPath)));
+        const movie = await root.openFile(input.moviePath);
+        try {
+          sum = await heartbeatWhile(sumFrames(movie, input.moviePath, input.format, settings.frames));
+        } finally {
+          await movie.close();
+        }
+        const plan = input.defectPlanPath ? readDefectPlanText(await root.readText(input.defectPlanPath)) : undefined;
+        check = checkGain(sum, norm, { flip: references.flip, rotate: references.rotate }, plan);
+      } catch (error) {
+        // Another attempt reads the same files: a note in the movie's status, not a retry.
+        return { problem: false, verdict: `gain check not made: ${(error as Error).message}` };
+      }
+      await recordGainCheck(deps.bufferDb, { workflowId: input.movieWorkflowId, session: input.session, imageFilename: input.imageFilename, check, framesSummed: sum.frames });
+      const problem = check.wrongOrientation || check.newBadColumns.length + check.newBadRows.length + check.newHotPixels.length > 0;
+      if (problem) deps.logger.warn({ workflowId: input.movieWorkflowId, session: input.session }, `gain check of ${input.imageFilename}: ${check.verdict}`);
+      return { problem, verdict: check.verdict };
     },
 
     async estimateCtf(input: EstimateCtfInput): Promise<CtfHeadline> {

@@ -4,6 +4,7 @@
  * free-space history for forecasts, and the alerts those raise. When Temporal cannot be reached the last figures
  * stay up, marked stale, with the reason.
  */
+import { gainProblems, type BufferDb } from '../src/bufferdb.js';
 import type { Client } from '@temporalio/client';
 import { diskSpace } from '../src/bufferInventory.js';
 import { durationMs, type Config } from '../src/config.js';
@@ -35,6 +36,7 @@ export class DashboardCollector {
     private readonly client: Client,
     private readonly config: Config,
     private readonly notifier: AlertNotifier,
+    private readonly bufferDb?: BufferDb,
   ) {}
 
   get snapshot(): DashboardSnapshot | undefined {
@@ -80,7 +82,7 @@ export class DashboardCollector {
         return { host: camera.host, bufferHost: camera.bufferHost, mounted, space, forecast: this.forecast(`camera:${camera.host}`, space?.freeBytes, now), throughput: rate(mine), lastMovieAt: iso(latestStart(mine)) };
       }),
     );
-    const facts = alertFactsOf(hosts, cameras, recent, now);
+    const facts = { ...alertFactsOf(hosts, cameras, recent, now), gainProblems: this.bufferDb ? await gainProblems(this.bufferDb) : [] };
     const alerts = await this.notifier.update(evaluateAlerts(facts, config), now);
     return {
       at: new Date(now).toISOString(),

@@ -67,7 +67,7 @@ export async function startDashboard(config: Config, options: DashboardOptions):
   const { client, logger } = options;
   const webUi = config.dashboard.temporalWebUi ?? options.webUi;
   const notifier = new AlertNotifier(logger, config.alerts.webhookUrl);
-  const collector = new DashboardCollector(client, config, notifier);
+  const collector = new DashboardCollector(client, config, notifier, options.bufferDb);
   const sessions = new SessionViews(client, config, options.bufferDb, webUi);
   const metrics = createMetrics();
   const listeners = new Set<(snapshot: DashboardSnapshot) => void>();

@@ -4,6 +4,7 @@
  * recorded in `schema_migrations`; add new ones at the end and never edit an applied one.
  */
 import mysql from 'mysql2/promise';
+import type { GainCheck } from './preprocess/gainCheck.js';
 import { astigmatism, type CtfResult, type FrameShift, type MotionResult } from './preprocess/results.js';
 
 export type BufferDb = mysql.Pool;
@@ -45,6 +46,27 @@ const MIGRATIONS: { version: number; description: string; sql: string }[] = [
       finished_at DATETIME(3) NOT NULL,
       UNIQUE KEY one_row_per_step (workflow_id, run, step),
       KEY by_session (session, image_filename)
+    ) DEFAULT CHARSET=utf8mb4`,
+  },
+  {
+    version: 2,
+    description: 'gain_checks',
+    sql: `CREATE TABLE gain_checks (
+      id BIGINT AUTO_INCREMENT PRIMARY KEY,
+      workflow_id VARCHAR(512) NOT NULL,
+      session VARCHAR(255) NOT NULL,
+      image_filename VARCHAR(255) NOT NULL,
+      frames_summed INT NOT NULL,
+      configured_flip TINYINT(1) NOT NULL,
+      configured_rotate INT NOT NULL,
+      best_flip TINYINT(1) NOT NULL,
+      best_rotate INT NOT NULL,
+      wrong_orientation TINYINT(1) NOT NULL,
+      new_defects JSON NOT NULL COMMENT 'columns, rows and hot pixels in the sum that the defect plan lacks',
+      verdict TEXT NOT NULL,
+      checked_at DATETIME(3) NOT NULL,
+      UNIQUE KEY one_check_per_movie (workflow_id),
+      KEY by_session (session, checked_at)
     ) DEFAULT CHARSET=utf8mb4`,
   },
 ];
@@ -175,4 +197,53 @@ export async function sessionFigures(db: BufferDb, session: string): Promise<Ses
     byMovie.set(row.workflow_id, movie);
   }
   return [...byMovie.values()];
+}
+
+export interface GainCheckRecord {
+  workflowId: string;
+  session: string;
+  imageFilename: string;
+  check: GainCheck;
+  framesSummed: number;
+}
+
+/** Stores one movie's gain check (a retry or a second check of the same movie replaces its row). */
+export async function recordGainCheck(db: BufferDb, record: GainCheckRecord): Promise<void> {
+  const { check } = record;
+  const defects = { columns: check.newBadColumns, rows: check.newBadRows, hotPixels: check.newHotPixels };
+  await db.query(
+    `REPLACE INTO gain_checks (workflow_id, session, image_filename, frames_summed, configured_flip, configured_rotate, best_flip, best_rotate,
+       wrong_orientation, new_defects, verdict, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3))`,
+    [record.workflowId, record.session, record.imageFilename, record.framesSummed, check.configured.flip, check.configured.rotate, check.best.flip, check.best.rotate,
+      check.wrongOrientation, JSON.stringify(defects), check.verdict],
+  );
+}
+
+/** Movies of the session already checked, other than this one. */
+export async function gainChecksBefore(db: BufferDb, session: string, workflowId: string): Promise<number> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM gain_checks WHERE session = ? AND workflow_id <> ?', [session, workflowId]);
+  return Number(rows[0]!.n);
+}
+
+export interface GainProblem {
+  session: string;
+  imageFilename: string;
+  verdict: string;
+  checkedAt: string;
+}
+
+/** Per session, its latest gain check when that check found a problem (what the gain alert shows). */
+export async function gainProblems(db: BufferDb): Promise<GainProblem[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    `SELECT g.session, g.image_filename, g.verdict, g.checked_at FROM gain_checks g
+       JOIN (SELECT session, MAX(id) AS id FROM gain_checks GROUP BY session) latest ON latest.id = g.id
+      WHERE g.wrong_orientation = 1 OR JSON_LENGTH(g.new_defects, '$.columns') + JSON_LENGTH(g.new_defects, '$.rows') + JSON_LENGTH(g.new_defects, '$.hotPixels') > 0`,
+  );
+  return rows.map((r) => ({ session: String(r.session), imageFilename: String(r.image_filename), verdict: String(r.verdict), checkedAt: String(r.checked_at) }));
+}
+
+/** A session's gain checks, oldest first. */
+export async function sessionGainChecks(db: BufferDb, session: string): Promise<mysql.RowDataPacket[]> {
+  const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT * FROM gain_checks WHERE session = ? ORDER BY id', [session]);
+  return rows;
 }

@@ -56,6 +56,16 @@ const PreprocessSchema = z.strictObject({
   gpuLockDir: rootPath.default('/run/cryo-buffer'),
   /** A job that runs longer is presumed hung, killed and tried once more. */
   timeout: duration('30m'),
+  /**
+   * The gain sentinel: the first `firstMovies` movies of every session (0: off) have their raw sum of `frames`
+   * frames held against the session's gain reference in all 8 orientations (on a CPU slot, after CTF).
+   */
+  gainCheck: z
+    .strictObject({
+      firstMovies: z.number().int().min(0).default(3),
+      frames: z.number().int().min(1).default(20),
+    })
+    .prefault({}),
   motionCorrection: z
     .strictObject({
       engine: z.enum(MOTION_ENGINES).default('none'),

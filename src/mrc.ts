@@ -13,27 +13,37 @@ export interface Image2D {
 
 const HEADER_BYTES = 1024;
 
+/** Bytes per value and the reader of value i from `offset`, per MRC mode. */
+const VALUE_READERS: Record<number, [number, (data: Buffer, offset: number, i: number) => number]> = {
+  0: [1, (data, offset, i) => data.readInt8(offset + i)],
+  1: [2, (data, offset, i) => data.readInt16LE(offset + 2 * i)],
+  2: [4, (data, offset, i) => data.readFloatLE(offset + 4 * i)],
+  6: [2, (data, offset, i) => data.readUInt16LE(offset + 2 * i)],
+};
+
+/** What the 1024-byte header says: the frames' size and count, and where frame i's values start. */
+export function mrcLayout(header: Buffer): { width: number; height: number; frames: number; mode: number; bytesPerValue: number; dataOffset: number } {
+  if (header.length < HEADER_BYTES) throw new Error(`not an MRC file: ${header.length} bytes is shorter than a header`);
+  const [width, height, frames, mode] = [0, 4, 8, 12].map((at) => header.readInt32LE(at)) as [number, number, number, number];
+  const reader = VALUE_READERS[mode];
+  if (!reader) throw new Error(`MRC mode ${mode} is not supported`);
+  return { width, height, frames: Math.max(1, frames), mode, bytesPerValue: reader[0], dataOffset: HEADER_BYTES + header.readInt32LE(92) };
+}
+
+/** Adds one frame's values (`data` from its first byte) into `into`. */
+export function addMrcFrame(data: Buffer, mode: number, into: Float32Array): void {
+  const read = VALUE_READERS[mode]![1];
+  for (let i = 0; i < into.length; i++) into[i]! += read(data, 0, i);
+}
+
 export function decodeMrc(data: Buffer): Image2D {
-  if (data.length < HEADER_BYTES) throw new Error(`not an MRC file: ${data.length} bytes is shorter than a header`);
-  const width = data.readInt32LE(0);
-  const height = data.readInt32LE(4);
-  const mode = data.readInt32LE(12);
-  const extendedHeader = data.readInt32LE(92);
-  const offset = HEADER_BYTES + extendedHeader;
+  const { width, height, mode, bytesPerValue, dataOffset } = mrcLayout(data);
   const count = width * height;
-  const readers: Record<number, [number, (i: number) => number]> = {
-    0: [1, (i) => data.readInt8(offset + i)],
-    1: [2, (i) => data.readInt16LE(offset + 2 * i)],
-    2: [4, (i) => data.readFloatLE(offset + 4 * i)],
-    6: [2, (i) => data.readUInt16LE(offset + 2 * i)],
-  };
-  const reader = readers[mode];
-  if (!reader) throw new Error(`MRC mode ${mode} is not supported for references`);
-  if (width <= 0 || height <= 0 || data.length < offset + count * reader[0]) {
+  if (width <= 0 || height <= 0 || data.length < dataOffset + count * bytesPerValue) {
     throw new Error(`MRC file is truncated or its header is wrong (${width} x ${height}, mode ${mode}, ${data.length} bytes)`);
   }
   const pixels = new Float32Array(count);
-  for (let i = 0; i < count; i++) pixels[i] = reader[1](i);
+  addMrcFrame(data.subarray(dataOffset), mode, pixels);
   return { width, height, pixels };
 }
 

@@ -98,6 +98,11 @@ export function scaled(image: Image2D, divisor: number): Image2D {
   return divisor === 1 ? image : { ...image, pixels: image.pixels.map((v) => v / divisor) };
 }
 
+/** The reference as Leginon saved it, beside its `_mod` copy (a name without `_mod` is that reference already). */
+export function unmodifiedReferencePath(file: string): string {
+  return file.replace(/_mod\.mrc$/, '.mrc');
+}
+
 export function referenceFileName(filename: string, modified: boolean): string {
   return `${filename}${modified ? '_mod' : ''}.mrc`;
 }

@@ -380,6 +380,13 @@ function refuseUnlessOwnFile(file: string, info: Stats, folder: Stats, write: Wr
 }
 
 /** Sets a new file's mode, and its owner when one is given, on its descriptor (never by path). */
+/** Which root a movie's path lies in: the buffer, or the archive for a movie placed straight there. */
+export function movieRootHolding(file: string, buffer: SafeRoot, archive: SafeRoot): SafeRoot {
+  if (buffer.contains(file)) return buffer;
+  if (archive.contains(file)) return archive;
+  throw new UnsafePathError(`${file} lies outside the buffer root ${buffer.root} and the archive root ${archive.root}; refusing to use it`);
+}
+
 export async function setOwnership(handle: FileHandle, mode: number, owner: Owner | null | undefined): Promise<void> {
   await handle.chmod(mode);
   if (owner) await handle.chown(owner.uid, owner.gid);

@@ -69,6 +69,7 @@ export function describePreprocess(p: PreprocessStatus): string {
     const fit = p.ctf.resolution === null ? 'no rings fit' : `fit to ${p.ctf.resolution.toFixed(1)} Å`;
     parts.push(`CTF ${p.ctf.engine}${p.ctf.version ? ` ${p.ctf.version}` : ''}: defocus ${Math.round(p.ctf.defocus1)}/${Math.round(p.ctf.defocus2)} Å, astigmatism ${Math.round(p.ctf.astigmatism)} Å, ${fit}`);
   }
+  if (p.gainCheck) parts.push(`${p.gainCheck.problem ? 'GAIN CHECK' : 'gain check'}: ${p.gainCheck.verdict}`);
   if (p.error) parts.push(p.error);
   if (p.motion) parts.push(`outputs ${p.motion.outputDir}`);
   return parts.join('; ');

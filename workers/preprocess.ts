@@ -50,6 +50,8 @@ export async function createPreprocessWorkers(
 ): Promise<Worker[]> {
   await new SafeRoot(config.preprocess.outputRoot!).ensureExists();
   const devices = new Set([stepDevice('motion', config.preprocess.motionCorrection.engine), stepDevice('ctf', config.preprocess.ctf.engine)]);
+  // The gain sentinel runs on a CPU slot whatever the engines are.
+  if (config.preprocess.gainCheck.firstMovies > 0) devices.add('cpu');
   const deps = (gpus?: GpuPool): PreprocessDeps => ({
     config,
     bufferHost,

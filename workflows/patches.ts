@@ -15,4 +15,6 @@ export const PATCHES = {
    * the buffer copy goes once the new copy is re-verified, not a whole `expiry.after` later (no second timer).
    */
   expiryStaysPut: 'expiry-stays-put',
+  /** preprocessMovie holds the movie's raw frames against the session's gain reference after CTF (the gain sentinel). */
+  gainSentinel: 'gain-sentinel',
 } as const;

@@ -4,9 +4,10 @@
  * failure ends the run with state "failed" (stored in the results table, shown in the movie's status); it never
  * fails the parent, so archive and expiry go on regardless.
  */
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { PreprocessActivities } from '../activities/preprocess.js';
 import { preprocessTaskQueue } from '../src/operatorNames.js';
+import { PATCHES } from './patches.js';
 import { stepDevice, type Device } from '../src/preprocess/engines.js';
 import type { PreprocessMovieInput, PreprocessSummary } from '../src/preprocess/job.js';
 
@@ -28,6 +29,12 @@ export async function preprocessMovie(input: PreprocessMovieInput): Promise<Prep
     summary.motion = await on(stepDevice('motion', motionEngine)).motionCorrect({ ...job, engine: motionEngine, withCtf: ctfEngine === 'motioncor3' });
     if (ctfEngine !== 'none') {
       summary.ctf = await on(stepDevice('ctf', ctfEngine)).estimateCtf({ ...job, engine: ctfEngine, micrograph: summary.motion.sum });
+    }
+    if (patched(PATCHES.gainSentinel)) {
+      // The sentinel's own trouble (an unreadable movie or reference) is a note, never the run's failure.
+      summary.gainCheck = await on('cpu')
+        .checkGainReference(job)
+        .catch((error: Error) => ({ problem: false, verdict: `gain check not made: ${(error instanceof ActivityFailure && error.cause?.message) || error.message}` }));
     }
     return summary;
   } catch (error) {

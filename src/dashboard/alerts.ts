@@ -17,6 +17,7 @@ export const ALERT_KINDS = [
   'bad-ctf-fits',
   'preprocessing-behind',
   'movie-workflows-failed',
+  'gain-reference-mismatch',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -50,6 +51,8 @@ export interface AlertFacts {
   cameras: { host: string; mounted: boolean; forecast?: FillForecast; lastMovieAt?: number }[];
   /** Per session, its latest CTF fits in acquisition order: Å, or null for a failed fit or one without rings. */
   ctfFits: { session: string; fits: (number | null)[] }[];
+  /** Per session, its latest gain check when it found a problem (bufferdb `gain_checks`). */
+  gainProblems?: { session: string; imageFilename: string; verdict: string }[];
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
@@ -100,6 +103,13 @@ export function evaluateAlerts(facts: AlertFacts, config: Pick<Config, 'alerts' 
     if (run >= settings.badCtfRun) {
       alerts.push({ kind: 'bad-ctf-fits', subject: session, message: `the last ${run} CTF fits of session ${session} are worse than ${limit} Å (or failed): check the ice and the focus` });
     }
+  }
+  for (const problem of facts.gainProblems ?? []) {
+    alerts.push({
+      kind: 'gain-reference-mismatch',
+      subject: problem.session,
+      message: `gain check of session ${problem.session} (${problem.imageFilename}): ${problem.verdict}; every movie of the session is corrected with this gain until it is fixed`,
+    });
   }
   return alerts;
 }

@@ -64,6 +64,13 @@ export interface CtfHeadline {
   seconds: number;
 }
 
+/** What the gain sentinel found in one movie (src/preprocess/gainCheck.ts). */
+export interface GainCheckHeadline {
+  /** A wrong orientation, or defects the plan lacks: alerted. */
+  problem: boolean;
+  verdict: string;
+}
+
 export type PreprocessState = 'queued' | 'running' | 'done' | 'failed' | 'skipped';
 
 export interface PreprocessSummary {
@@ -71,6 +78,8 @@ export interface PreprocessSummary {
   state: PreprocessState;
   motion?: MotionHeadline;
   ctf?: CtfHeadline;
+  /** Among a session's first movies only (preprocess.gainCheck.firstMovies). */
+  gainCheck?: GainCheckHeadline;
   /** Why the run failed or was skipped. */
   error?: string;
 }

@@ -384,6 +384,10 @@ export class SimulatedMicroscope {
     darkFrames: number;
     /** Frame-sized references this many pixels square, for drift movies: the norm undoes the camera's fixed pattern (src/simulator/gain.ts), the dark is 0; default: tiny, with a gradient. */
     flatSize?: number;
+    /** How the frames are really saved, when not as the camera record says (a camera PC set up otherwise). */
+    savedAs?: { flip: boolean; rotate: number };
+    /** A camera column that went bad (counting 1.5x) after the norm reference was taken. */
+    badColumnSince?: number;
   }): Promise<{ norm: string; dark: string; planId: number }> {
     const names = { norm: `${this.options.session.name}_ref_norm_0`, dark: `${this.options.session.name}_ref_dark_0` };
     await mkdir(this.options.session.imagePath, { recursive: true });
@@ -394,7 +398,8 @@ export class SimulatedMicroscope {
     // Frame-sized references carry the camera's fixed pattern: the frames are counted through it, the norm undoes it.
     const sensitivity = options.flatSize ? cameraSensitivity(width, height, seededRandom(this.sessionId)) : undefined;
     const norm = sensitivity ? sensitivity.map((s) => 1 / s) : pixels(1);
-    this.frameSensitivity = sensitivity && orientReference({ width, height, pixels: sensitivity }, options).pixels;
+    const counting = sensitivity?.map((s, i) => (i % width === options.badColumnSince ? s * 1.5 : s));
+    this.frameSensitivity = counting && orientReference({ width, height, pixels: counting }, options.savedAs ?? options).pixels;
     await writeFile(path.join(this.options.session.imagePath, `${names.norm}.mrc`), encodeMrc({ width, height, pixels: norm }));
     await writeFile(path.join(this.options.session.imagePath, `${names.dark}.mrc`), encodeMrc({ width, height, pixels: pixels(100) }));
     // sinedon stores sequences as Python reprs.

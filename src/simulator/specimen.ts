@@ -62,6 +62,8 @@ const B_FACTOR = 60;
  */
 const ICE_PHASE = 0.2;
 const PARTICLE_PHASE = 0.25;
+/** Intensity an absorber takes away at its centre. */
+const ABSORPTION = 0.8;
 /**
  * Ice thickness varies over hundreds of Å: a few per cent of intensity at frequencies below CTFFIND's fit range.
  * It is what motion correction aligns on in a real micrograph; Thon rings alone would leave it guessing.
@@ -104,15 +106,12 @@ function fft2d(grid: Float64Array, size: number, inverse: boolean): Float64Array
   return grid;
 }
 
-/** The phase the specimen imparts: white ice texture plus a few round particles 100-250 Å across. */
-function phaseObject(size: number, pixelSize: number, next: Random): Float64Array {
-  const phase = new Float64Array(size * size);
-  for (let i = 0; i < phase.length; i++) phase[i] = ICE_PHASE * gaussian(next);
-  const particles = Math.max(3, Math.round((size * size * pixelSize * pixelSize) / 2e5));
-  for (let p = 0; p < particles; p++) {
+/** Soft-edged discs (radius in Å) added into `image` with this height, at random places (the image wraps). */
+function addDiscs(image: Float64Array, size: number, pixelSize: number, count: number, radiusA: [number, number], height: number, next: Random): void {
+  for (let p = 0; p < count; p++) {
     const cx = next() * size;
     const cy = next() * size;
-    const radius = (50 + next() * 75) / pixelSize;
+    const radius = (radiusA[0] + next() * (radiusA[1] - radiusA[0])) / pixelSize;
     const reach = Math.ceil(radius * 1.5);
     for (let dy = -reach; dy <= reach; dy++) {
       for (let dx = -reach; dx <= reach; dx++) {
@@ -120,11 +119,33 @@ function phaseObject(size: number, pixelSize: number, next: Random): Float64Arra
         if (r >= 1.5) continue;
         const x = (Math.floor(cx) + dx + size) % size;
         const y = (Math.floor(cy) + dy + size) % size;
-        phase[y * size + x]! += PARTICLE_PHASE / (1 + Math.exp((r - 1) * 8));
+        image[y * size + x]! += height / (1 + Math.exp((r - 1) * 8));
       }
     }
   }
-  return phase;
+}
+
+/**
+ * What the specimen does to the beam: the ice's white phase texture; a few round particles 100-250 Å across
+ * (phase, seen through the CTF); and a few small dark absorbers (gold or ice contamination, 60-120 Å across),
+ * whose sharp edges are what motion correction locks on in a real micrograph.
+ */
+function specimenObject(size: number, pixelSize: number, next: Random): { ice: Float64Array; particles: Float64Array; absorbers: Float64Array } {
+  const ice = new Float64Array(size * size);
+  for (let i = 0; i < ice.length; i++) ice[i] = ICE_PHASE * gaussian(next);
+  const count = Math.max(3, Math.round((size * size * pixelSize * pixelSize) / 2e5));
+  const particles = new Float64Array(size * size);
+  addDiscs(particles, size, pixelSize, count, [50, 125], PARTICLE_PHASE, next);
+  const absorbers = new Float64Array(size * size);
+  addDiscs(absorbers, size, pixelSize, 4 * count, [15, 30], ABSORPTION, next);
+  return { ice, particles, absorbers };
+}
+
+/** The spectrum of a real image, as interleaved re/im. */
+function spectrumOf(image: Float64Array, size: number): Float64Array {
+  const grid = new Float64Array(2 * size * size);
+  for (let i = 0; i < image.length; i++) grid[2 * i] = image[i]!;
+  return fft2d(grid, size, false);
 }
 
 /**
@@ -134,10 +155,10 @@ function phaseObject(size: number, pixelSize: number, next: Random): Float64Arra
  */
 export function specimenSpectrum(size: number, optics: Optics, truth: CtfTruth, next: Random): Float64Array {
   if (size & (size - 1)) throw new Error(`specimen grids are a power of two, not ${size}`);
-  const phase = phaseObject(size, optics.pixelSize, next);
-  const grid = new Float64Array(2 * size * size);
-  for (let i = 0; i < phase.length; i++) grid[2 * i] = phase[i]!;
-  fft2d(grid, size, false);
+  const specimen = specimenObject(size, optics.pixelSize, next);
+  const grid = spectrumOf(specimen.ice, size);
+  const particles = spectrumOf(specimen.particles, size);
+  const absorbers = spectrumOf(specimen.absorbers, size);
   const step = 1 / (size * optics.pixelSize);
   const thickness = (g2: number) => Math.exp(-g2 * THICKNESS_SCALE_A * THICKNESS_SCALE_A);
   let thicknessPower = 0;
@@ -153,12 +174,15 @@ export function specimenSpectrum(size: number, optics: Optics, truth: CtfTruth, 
       const gx = (col < size / 2 ? col : col - size) * step;
       const g2 = gx * gx + gy * gy;
       // The Nyquist row and column have no sign: a sub-pixel shift of them would not stay real.
-      const transfer =
-        (row === 0 && col === 0) || row === size / 2 || col === size / 2
-          ? 0
-          : 2 * ctfAt(gx, gy, optics, truth) * Math.exp((-B_FACTOR * g2) / 4) + thicknessGain * thickness(g2);
-      grid[2 * (row * size + col)]! *= transfer;
-      grid[2 * (row * size + col) + 1]! *= transfer;
+      const blank = (row === 0 && col === 0) || row === size / 2 || col === size / 2;
+      const ctf = blank ? 0 : 2 * ctfAt(gx, gy, optics, truth) * Math.exp((-B_FACTOR * g2) / 4);
+      // Thickness is the ice's alone (the particles' low frequencies would be amplified as much); absorbers take
+      // intensity away directly, without the CTF.
+      const ice = blank ? 0 : ctf + thicknessGain * thickness(g2);
+      const absorbed = blank ? 0 : 1;
+      const at = 2 * (row * size + col);
+      grid[at] = grid[at]! * ice + particles[at]! * ctf - absorbers[at]! * absorbed;
+      grid[at + 1] = grid[at + 1]! * ice + particles[at + 1]! * ctf - absorbers[at + 1]! * absorbed;
     }
   }
   return grid;

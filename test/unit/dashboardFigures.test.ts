@@ -141,6 +141,12 @@ describe('alerts', () => {
     assert.deepEqual(kinds({ ctfFits: [{ session: 's1', fits: [7, 7, 7, 7] }] }), []);
   });
 
+  it("raises the gain sentinel's finding per session, naming the movie and what fits", () => {
+    const alerts = evaluateAlerts({ ...quiet, gainProblems: [{ session: '26dec04a', imageFilename: '26dec04a_00001ex', verdict: 'the gain fits the frames turned flip yes, rotate 1, not the configured flip no, rotate 0' }] }, config);
+    assert.deepEqual(alerts.map((a) => `${a.kind}:${a.subject}`), ['gain-reference-mismatch:26dec04a']);
+    assert.match(alerts[0]!.message, /^gain check of session 26dec04a \(26dec04a_00001ex\): the gain fits the frames turned flip yes, rotate 1/);
+  });
+
   it('has a kind for every alert it raises', () => {
     assert.equal(new Set(ALERT_KINDS).size, ALERT_KINDS.length);
   });
