@@ -8,15 +8,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { gainChecksBefore, recordGainCheck, recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
+import { gainChecksBefore, recordStep, type BufferDb, type StepRecord } from '../src/bufferdb.js';
 import type { BufferHostConfig, Config } from '../src/config.js';
 import { confineTo } from '../src/paths.js';
-import { movieRootHolding, SafeRoot } from '../src/safeFs.js';
+import { SafeRoot } from '../src/safeFs.js';
 import { findImagingRows, findMovieReferences, type Db } from '../src/leginondb.js';
-import { decodeMrc } from '../src/mrc.js';
-import { checkGain, type GainCheck } from '../src/preprocess/gainCheck.js';
-import { sumFrames, type FrameSum } from '../src/preprocess/frameSum.js';
-import { unmodifiedReferencePath } from '../src/references.js';
+import { runGainSentinel } from '../src/preprocess/gainSentinel.js';
 import type { Logger } from '../src/logger.js';
 import { CtffindConversation, CtffindConversationError, ctffindAnswers, CtfOutputError, parseCtffindAvrot, parseCtffindResults, type CtfJob, type CtfSettings } from '../src/preprocess/ctffind4.js';
 import { defectFileText, frameSizeOfFile, readDefectPlanText } from '../src/preprocess/defects.js';
@@ -243,28 +240,13 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
       if ((await gainChecksBefore(deps.bufferDb, input.session, input.movieWorkflowId)) >= settings.firstMovies) return undefined;
       const references = await findMovieReferences(deps.leginonDb, 'AcquisitionImageData', input.imageId);
       if (!references) throw ApplicationFailure.nonRetryable(`AcquisitionImageData ${input.imageId} is not in leginondb`, 'ImageNotFound');
-      let check: GainCheck;
-      let sum: FrameSum;
-      try {
-        // Read where the workflow put them (the buffer, or the archive for a movie placed straight there), never through a link.
-        const root = movieRootHolding(input.moviePath, bufferRoot, archiveRoot);
-        const norm = decodeMrc(await root.readBytes(unmodifiedReferencePath(input.gainPath)));
-        const movie = await root.openFile(input.moviePath);
-        try {
-          sum = await heartbeatWhile(sumFrames(movie, input.moviePath, input.format, settings.frames));
-        } finally {
-          await movie.close();
-        }
-        const plan = input.defectPlanPath ? readDefectPlanText(await root.readText(input.defectPlanPath)) : undefined;
-        check = checkGain(sum, norm, { flip: references.flip, rotate: references.rotate }, plan);
-      } catch (error) {
-        // Another attempt reads the same files: a note in the movie's status, not a retry.
-        return { problem: false, verdict: `gain check not made: ${(error as Error).message}` };
-      }
-      await recordGainCheck(deps.bufferDb, { workflowId: input.movieWorkflowId, session: input.session, imageFilename: input.imageFilename, check, framesSummed: sum.frames });
-      const problem = check.wrongOrientation || check.newBadColumns.length + check.newBadRows.length + check.newHotPixels.length > 0;
-      if (problem) deps.logger.warn({ workflowId: input.movieWorkflowId, session: input.session }, `gain check of ${input.imageFilename}: ${check.verdict}`);
-      return { problem, verdict: check.verdict };
+      const headline = await runGainSentinel(
+        { ...input, gainPath: input.gainPath, orientation: { flip: references.flip, rotate: references.rotate }, frames: settings.frames },
+        { buffer: bufferRoot, archive: archiveRoot, bufferDb: deps.bufferDb },
+        (work) => heartbeatWhile(work),
+      );
+      if (headline.problem) deps.logger.warn({ workflowId: input.movieWorkflowId, session: input.session }, `gain check of ${input.imageFilename}: ${headline.verdict}`);
+      return headline;
     },
 
     async estimateCtf(input: EstimateCtfInput): Promise<CtfHeadline> {

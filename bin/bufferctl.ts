@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 /**
- * bufferctl: the operator's command line. Talks to Temporal (queries, signals, visibility); never touches files.
+ * bufferctl: the operator's command line. Talks to Temporal (queries, signals, visibility); never changes files
+ * (`gain-check` and `reconcile --hashes` read them).
  *   bufferctl status [movie]        what a movie is doing, with running activities and their last failure; without
  *                                   a movie: per buffer host, stages, backlog, storage health, holds, queues
  *   bufferctl list [--stage S]      movies by stage/session/camera, plus the equivalent `temporal` command
@@ -11,6 +12,8 @@
  *   bufferctl reconcile [--session S] [--hashes]   leginondb vs movies vs files: findings with repairs (report only)
  *   bufferctl reprocess <movie...> | --session S [--motion-engine E] [--ctf-engine E]   pre-process again
  *   bufferctl buffer-host setup|enable|disable|show   BufferHostData in leginondb (was buffer_host_setup.py)
+ *   bufferctl gain-check <movie...> | --session S   the gain sentinel now: raw frames against the gain reference
+ *                                   (reads the movie's files: run it on its buffer host)
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +30,11 @@ import {
   type BufferHostRequest,
 } from '../src/bufferHostAdmin.js';
 import { ConfigError, durationMs, loadConfig, type Config } from '../src/config.js';
-import { findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { openBufferDb } from '../src/bufferdb.js';
+import type { ImageClass } from '../src/imageClasses.js';
+import { findMovieReferences, findSessionFrameImages, listBufferHostAssignments, openLeginonDb, type Db } from '../src/leginondb.js';
+import { gainSentinelJobOf, runGainSentinel } from '../src/preprocess/gainSentinel.js';
+import { SafeRoot } from '../src/safeFs.js';
 import { fingerprintStored } from '../src/compression.js';
 import { reconcileSession, type MovieFacts } from '../src/reconcile.js';
 import type { MovieStatus } from '../src/movie.js';
@@ -261,6 +268,45 @@ program
       for (const id of signalled) say(`reprocess: ${id}`);
       for (const id of ended) say(`not reprocessed: ${id} has ended (its buffer copy expired)`);
       say(`${signalled.length} movie(s) queued for pre-processing; follow them with \`bufferctl status <movie>\``);
+    }),
+  );
+
+program
+  .command('gain-check')
+  .argument('[movies...]', 'workflow ids, frames names or camera file names')
+  .option('--session <name>', 'the newest movies of this Leginon session still on the buffer (as many as preprocess.gainCheck.firstMovies, at least 1)')
+  .description("hold movies' raw frames against their session's gain reference in all 8 orientations, say which fits and what is new (stored for the dashboard's alert)")
+  .action(async (references: string[], options: { session?: string }) =>
+    withClient(async (client, config) => {
+      if (references.length === 0 && !options.session) throw new BufferctlUsageError('name movies, or a session with --session');
+      const ids = await Promise.all(references.map((r) => resolveMovieId(client, config, r)));
+      if (options.session) {
+        const query = `${movieListQuery({ session: options.session })} AND ExecutionStatus = 'Running'`;
+        const newest = Math.max(1, config.preprocess.gainCheck.firstMovies);
+        for await (const movie of client.workflow.list({ query })) if (ids.length < references.length + newest) ids.push(movie.workflowId);
+      }
+      const leginonDb = openLeginonDb(config.leginondb.url);
+      const bufferDb = config.bufferdb ? openBufferDb(config.bufferdb.url) : undefined;
+      try {
+        let problems = 0;
+        for (const id of ids) {
+          const status = await client.workflow.getHandle(id).query<MovieStatus>(QUERIES.status);
+          const host = config.bufferHosts.find((h) => h.name === status.bufferHost);
+          const camera = status.leginon && (await findMovieReferences(leginonDb, status.leginon.imageClass as ImageClass, status.leginon.imageId));
+          const job = camera && host ? gainSentinelJobOf(id, status, { flip: camera.flip, rotate: camera.rotate }, config.preprocess.gainCheck.frames) : 'its Leginon image or buffer host is not known yet';
+          if (typeof job === 'string') {
+            say(`${id}: not checked: ${job}`);
+            continue;
+          }
+          const headline = await runGainSentinel(job, { buffer: new SafeRoot(host!.root), archive: new SafeRoot(config.archive.root), bufferDb });
+          if (headline.problem) problems++;
+          say(`${id}: ${headline.problem ? 'PROBLEM: ' : ''}${headline.verdict}`);
+        }
+        if (problems > 0) process.exitCode = 1;
+      } finally {
+        await leginonDb.end();
+        await bufferDb?.end();
+      }
     }),
   );
 

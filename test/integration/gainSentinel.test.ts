@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { gainProblems, openBufferDb, sessionGainChecks } from '../../src/bufferdb.js';
 import type { MovieStatus } from '../../src/movie.js';
 import { movieWorkflowId } from '../../src/operatorNames.js';
@@ -14,6 +16,7 @@ import { ROLES } from '../../workers/roles.js';
 import { movieStatus, STANDINS, useHarness, waitUntil, type Harness } from '../helpers/harness.js';
 
 const SIZE = 256;
+const BUFFERCTL = fileURLToPath(new URL('../../bin/bufferctl.ts', import.meta.url));
 
 async function preprocessed(h: Harness, framesName: string): Promise<MovieStatus> {
   return waitUntil(
@@ -62,6 +65,15 @@ describe('gain sentinel: raw frames against the session’s gain reference, in e
     } finally {
       await bufferDb.end();
     }
+    // On demand, by movie or by session: the same finding, and a failing exit status for scripts.
+    const bufferctl = (...args: string[]) => execa('node', ['--import', 'tsx', BUFFERCTL, '--config', env.h.configFile, ...args], { reject: false });
+    const byMovie = await bufferctl('gain-check', movie.framesName);
+    assert.equal(byMovie.exitCode, 1, byMovie.stderr);
+    assert.match(byMovie.stdout, /: PROBLEM: the gain fits the frames turned flip no, rotate 0, not the configured flip yes, rotate 1/);
+    const bySession = await bufferctl('gain-check', '--session', env.h.sessionName);
+    const lines = bySession.stdout.trim().split('\n');
+    assert.equal(lines.length, 2, 'both movies of the session so far');
+    assert.deepEqual(lines.map((line) => line.includes(': PROBLEM: ')).sort(), [false, true]);
   });
 
   it('finds a column gone bad since the gain reference, and checks only the first movies of a session', async () => {
