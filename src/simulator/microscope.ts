@@ -15,7 +15,7 @@ import { makeDriftMovie } from './driftMovie.js';
 import { cameraSensitivity } from './gain.js';
 import { seededRandom } from './random.js';
 import type { CtfTruth, Optics } from './specimen.js';
-import { encodeTiffStack } from './tiff.js';
+import { encodeTiffStack, mirroredAxis } from './tiff.js';
 import { leginonTables, tableName, type LeginonEra } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -288,7 +288,7 @@ export class SimulatedMicroscope {
       drift: options.drift!,
       electronsPerPixel: dosePerFrame * optics.pixelSize ** 2,
       optics,
-      ctf: options.ctf && (format === 'tif' ? { ...options.ctf, azimuth: (180 - options.ctf.azimuth) % 180 } : options.ctf),
+      ctf: options.ctf && (format === 'tif' ? { ...options.ctf, azimuth: mirroredAxis(options.ctf.azimuth) } : options.ctf),
       sensitivity,
       seed: this.sessionId * 100_003 + this.counter,
     });
@@ -300,7 +300,7 @@ export class SimulatedMicroscope {
     // TIFF stores rows top-down and MRC bottom-up: the same rows show the motion (and the astigmatism) mirrored in y.
     const mirrored = format === 'tif';
     const shifts = mirrored ? movie.shifts.map(({ x, y }) => ({ x, y: -y })) : movie.shifts;
-    const ctf = mirrored ? { ...movie.ctf, azimuth: (180 - movie.ctf.azimuth) % 180 } : movie.ctf;
+    const ctf = mirrored ? { ...movie.ctf, azimuth: mirroredAxis(movie.ctf.azimuth) } : movie.ctf;
     const drift = totalDrift(shifts.map((shift, i) => ({ frame: i + 1, ...shift })));
     return { file, shifts, truth: { format, ctf, totalDrift: drift, shifts, dosePerFrame, optics } };
   }

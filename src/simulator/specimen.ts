@@ -137,7 +137,7 @@ function specimenObject(size: number, pixelSize: number, next: Random): { ice: F
   const particles = new Float64Array(size * size);
   addDiscs(particles, size, pixelSize, count, [50, 125], PARTICLE_PHASE, next);
   const absorbers = new Float64Array(size * size);
-  addDiscs(absorbers, size, pixelSize, 4 * count, [15, 30], ABSORPTION, next);
+  addDiscs(absorbers, size, pixelSize, 8 * count, [15, 30], ABSORPTION, next);
   return { ice, particles, absorbers };
 }
 

@@ -122,3 +122,9 @@ export function encodeTiffStack(stack: { width: number; height: number; frames: 
   });
   return out;
 }
+
+/**
+ * TIFF stores rows top-down and MRC (what the engines read and write) bottom-up: an axis angle seen in a TIFF's
+ * rows is mirrored in the engines' (and a shift's y is negated).
+ */
+export const mirroredAxis = (degrees: number) => (180 - degrees) % 180;
