@@ -4,14 +4,14 @@
  * plan (all through SafeRoot, where the workflow put them: never through a link), judge (gainCheck.ts), store.
  */
 import { recordGainCheck, type BufferDb } from '../bufferdb.js';
+import type { MovieStatus } from '../movie.js';
 import { decodeMrc } from '../mrc.js';
+import { REFERENCES_FOLDER, unmodifiedReferencePath, type FrameOrientation } from '../references.js';
 import { movieRootHolding, type SafeRoot } from '../safeFs.js';
 import { readDefectPlanText } from './defects.js';
 import { sumFrames } from './frameSum.js';
 import { checkGain, type GainCheck } from './gainCheck.js';
 import { movieFormat, type GainCheckHeadline } from './job.js';
-import type { MovieStatus } from '../movie.js';
-import { REFERENCES_FOLDER, unmodifiedReferencePath, type FrameOrientation } from '../references.js';
 import type { MovieFormat } from './motioncor2.js';
 
 export interface GainSentinelJob {
