@@ -7,15 +7,15 @@ import path from 'node:path';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { applyBufferHostChange } from '../bufferHostAdmin.js';
 import { findCameraInstruments, type Db, type ImageClass } from '../leginondb.js';
-import { encodeMrc, encodeMrcStack } from '../mrc.js';
+import { encodeMrc } from '../mrc.js';
 import { DE_INFO_FILE } from '../names.js';
 import { totalDrift } from '../preprocess/results.js';
 import { orientReference } from '../references.js';
-import { makeDriftMovie } from './driftMovie.js';
+import { renderDriftMovie } from './driftMovieThread.js';
 import { cameraSensitivity } from './gain.js';
 import { seededRandom } from './random.js';
 import type { CtfTruth, Optics } from './specimen.js';
-import { encodeTiffStack, mirroredAxis } from './tiff.js';
+import { mirroredAxis } from './tiff.js';
 import { leginonTables, tableName, type LeginonEra } from './leginonSchema.js';
 
 export interface SimulatedSession {
@@ -281,7 +281,7 @@ export class SimulatedMicroscope {
     const optics = SIMULATED_SPECIMEN_OPTICS;
     const dosePerFrame = SIMULATED_OPTICS.doseElectronsPerSquareMetre / 1e20 / frames;
     const sensitivity = this.frameSensitivity?.length === size * size ? this.frameSensitivity : undefined;
-    const movie = makeDriftMovie({
+    const movie = await renderDriftMovie({
       width: size,
       height: size,
       frames,
@@ -291,10 +291,9 @@ export class SimulatedMicroscope {
       ctf: options.ctf && (format === 'tif' ? { ...options.ctf, azimuth: mirroredAxis(options.ctf.azimuth) } : options.ctf),
       sensitivity,
       seed: this.sessionId * 100_003 + this.counter,
-    });
-    const stack = { width: size, height: size, frames: movie.frames };
+    }, format === 'tif' ? 'tif' : 'mrc');
     const file = path.join(this.options.cameraRoot, `${framesName}.${format === 'falcon' ? 'mrcs' : format}`);
-    await writeFile(`${file}.part`, format === 'tif' ? encodeTiffStack(stack) : encodeMrcStack(stack));
+    await writeFile(`${file}.part`, movie.bytes);
     await rename(`${file}.part`, file);
     if (format === 'falcon') await this.writeFalconSidecar(framesName);
     // TIFF stores rows top-down and MRC bottom-up: the same rows show the motion (and the astigmatism) mirrored in y.
