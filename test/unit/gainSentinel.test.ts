@@ -11,7 +11,7 @@ import { SafeRoot } from '../../src/safeFs.js';
 describe('gain sentinel among hostile folders', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gain-sentinel-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const [buffer, archive, elsewhere] = ['buffer', 'gpfs', 'elsewhere'].map((name) => path.join(dir, name));
+  const [buffer, archive, elsewhere] = ['buffer', 'gpfs', 'elsewhere'].map((name) => path.join(dir, name)) as [string, string, string];
   const frames = path.join(buffer, '26dec04a', 'rawdata');
   mkdirSync(path.join(frames, 'references'), { recursive: true });
   mkdirSync(archive);
