@@ -53,6 +53,9 @@ type StepBody<T> = (context: { outputDir: string; imaging: ImagingParameters; gp
   headline: T;
 }>;
 
+/** A step and the engine that runs it. */
+type StepOf = { step: 'motion'; engine: MotionEngine } | { step: 'ctf'; engine: CtfEngine };
+
 /** Problems that another attempt cannot fix: fail the step at once. */
 const FINAL_ERRORS = [ImagingParameterError, CtfOutputError, CtffindConversationError, MotionLogError, RelionStarError];
 
@@ -64,9 +67,9 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   const logIn = (file: string) => ({ root: outputRoot, path: file });
 
   /** Runs a GPU engine's job on a GPU of its own; a CPU engine's job runs as it is. */
-  function onDevice<T>(device: 'gpu' | 'cpu' | undefined, engine: MotionEngine | CtfEngine, job: (gpu?: number) => Promise<T>): Promise<T> {
-    if (device !== 'gpu') return job();
-    if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
+  function onDevice<T>(record: StepOf, job: (gpu?: number) => Promise<T>): Promise<T> {
+    if (stepDevice(record.step, record.engine) !== 'gpu') return job();
+    if (!deps.gpus) throw ApplicationFailure.nonRetryable(`${record.engine} needs a GPU, but this job reached a CPU worker`, 'MisroutedJob');
     // Waiting for the GPU's host-wide lock (another process's job) is no sign of a dead worker.
     return heartbeatWhile(deps.gpus.run(job));
   }
@@ -89,10 +92,10 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
   /** Runs one step, stores its outcome (success or failure) and maps final errors to non-retryable failures. */
   async function step<T>(
     job: PreprocessJob,
-    record: { step: 'motion'; engine: MotionEngine } | { step: 'ctf'; engine: CtfEngine },
+    record: StepOf,
     body: StepBody<T>,
   ): Promise<T> {
-    return onDevice(stepDevice(record.step, record.engine), record.engine, (gpu) => recordedStep(job, record, gpu, body));
+    return onDevice(record, (gpu) => recordedStep(job, record, gpu, body));
   }
 
   async function recordedStep<T>(
@@ -118,20 +121,12 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
     }
   }
 
-  /** The first of these files the program wrote. */
-  async function firstExisting(files: string[], what: string): Promise<string> {
+  /** The first of these files the program wrote (a program that reported success must have written one). */
+  async function requireFile(files: string[], what: string): Promise<string> {
     for (const file of files) {
       if (await stat(file).then(() => true, () => false)) return file;
     }
-    throw new MotionLogError(`${what} reported success but wrote none of ${files.join(', ') || 'its logs'}`);
-  }
-
-  async function requireFile(file: string, what: string): Promise<void> {
-    try {
-      await stat(file);
-    } catch {
-      throw new MotionLogError(`${what} reported success but wrote no ${file}`);
-    }
+    throw new MotionLogError(`${what} reported success but wrote ${files.length === 1 ? `no ${files[0]}` : `none of ${files.join(', ') || 'its logs'}`}`);
   }
 
   const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(2));
@@ -190,7 +185,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           argv = buildMotionCor3Args(job, settings, gpu!, input.withCtf ? config.preprocess.ctf : undefined);
           outputs.log = path.join(outputDir, `${input.imageFilename}_motioncor3.log`);
           const stdout = await runTool({ executable: executable('motioncor3'), args: argv, logFile: logIn(outputs.log) });
-          outputs.shifts = await firstExisting(motionCor3ShiftLogs(job), 'MotionCor3');
+          outputs.shifts = await requireFile(motionCor3ShiftLogs(job), 'MotionCor3');
           result = parseMotionCor3Outputs(await readFile(outputs.shifts, 'utf8'), stdout);
           sum = motionCor2Sum(job);
         } else if (input.engine === 'relion') {
@@ -199,7 +194,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
           outputs.log = path.join(outputDir, `${input.imageFilename}_relion_motioncorr.log`);
           await runTool({ executable: executable('relion'), args: argv, cwd: relion.cwd, logFile: logIn(outputs.log) });
           const list = path.join(outputDir, RELION_MICROGRAPH_LIST);
-          await requireFile(list, 'relion_run_motioncorr');
+          await requireFile([list], 'relion_run_motioncorr');
           const listed = parseRelionMicrographList(await readFile(list, 'utf8'));
           const files = { sum: path.resolve(relion.cwd, listed.sum), star: path.resolve(relion.cwd, listed.star) };
           result = parseRelionMotionStar(await readFile(files.star, 'utf8'), files.sum);
@@ -209,7 +204,7 @@ export function createPreprocessActivities(deps: PreprocessDeps) {
         } else {
           throw ApplicationFailure.nonRetryable(`motion-correction engine "${input.engine}" cannot run`, 'EngineNotConfigured');
         }
-        await requireFile(sum, input.engine);
+        await requireFile([sum], input.engine);
         outputs.sum = sum;
         return {
           result,

@@ -15,7 +15,7 @@ import { ensureRelionInstalled } from '../../src/debianPackages.js';
 import { CtffindConversation, ctffindAnswers, parseCtffindResults } from '../../src/preprocess/ctffind4.js';
 import type { ImagingParameters } from '../../src/preprocess/imaging.js';
 import { buildRelionMotionArgs, parseRelionMicrographList, parseRelionMotionStar, RELION_MICROGRAPH_LIST } from '../../src/preprocess/relion.js';
-import { totalDrift } from '../../src/preprocess/results.js';
+import { axisDifference, totalDrift } from '../../src/preprocess/results.js';
 import { makeDriftMovie } from '../../src/simulator/driftMovie.js';
 import { SIMULATED_OPTICS, SIMULATED_SPECIMEN_OPTICS } from '../../src/simulator/microscope.js';
 import { encodeTiffStack, mirroredAxis } from '../../src/simulator/tiff.js';
@@ -34,10 +34,6 @@ const optics = SIMULATED_SPECIMEN_OPTICS;
 const imaging: ImagingParameters = { pixelSize: optics.pixelSize, voltageKv: optics.voltageKv, csMm: optics.csMm, dosePerFrame, frames: FRAMES };
 const ctfSettings = { amplitudeContrast: optics.amplitudeContrast, boxSize: 512, minResolution: 30, maxResolution: 5, minDefocus: 5000, maxDefocus: 50000, defocusStep: 500, astigmatismTolerance: 500 };
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
-const axisDifference = (a: number, b: number) => {
-  const d = (((a - b) % 180) + 180) % 180;
-  return Math.min(d, 180 - d);
-};
 
 const rows: string[] = [];
 const totals = { simulate: 0, relion: 0, ctffind: 0 };

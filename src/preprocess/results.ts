@@ -59,6 +59,12 @@ export function earlyLateMotion(shifts: FrameShift[]): { early: number; late: nu
   return { early: totalDrift(shifts.slice(0, EARLY_MOVES + 1)), late: totalDrift(shifts.slice(EARLY_MOVES)) };
 }
 
+/** The smaller difference between two axis angles, in degrees (0 and 180 are the same axis). */
+export function axisDifference(a: number, b: number): number {
+  const d = (((a - b) % 180) + 180) % 180;
+  return Math.min(d, 180 - d);
+}
+
 /** Defocus difference in Å: what operators call astigmatism. */
 export function astigmatism(ctf: Pick<CtfResult, 'defocus1' | 'defocus2'>): number {
   return Math.abs(ctf.defocus1 - ctf.defocus2);

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { findStepRecords, openBufferDb } from '../../src/bufferdb.js';
 import { ensureCtffindInstalled } from '../../src/ctffindBuild.js';
 import { movieWorkflowId } from '../../src/operatorNames.js';
+import { axisDifference } from '../../src/preprocess/results.js';
 import { SIMULATED_OPTICS, type ExposureTruth } from '../../src/simulator/microscope.js';
 import { ROLES } from '../../workers/roles.js';
 import { movieStatus, useHarness, waitUntil } from '../helpers/harness.js';
@@ -25,11 +26,6 @@ const truths = Array.from({ length: MOVIES }, (_, i) => {
   return { defocus1: mean + astigmatism / 2, defocus2: mean - astigmatism / 2, azimuth: (i * 37 + 11) % 180 };
 });
 
-/** The smaller difference between two axis angles (degrees; 0 and 180 are the same axis). */
-const axisDifference = (a: number, b: number) => {
-  const d = (((a - b) % 180) + 180) % 180;
-  return Math.min(d, 180 - d);
-};
 
 describe('CTF and drift against the simulator’s truth (real RELION, real CTFFIND 4.1.14)', async () => {
   const ctffind = await ensureCtffindInstalled();

@@ -93,40 +93,36 @@ describe("pre-processing with RELION's CPU motion correction and CTFFIND4", () =
     assert.equal((await waitForStage(handleOf(env.h, movie.framesName), ['archived'])).stage, 'archived');
   });
 
-  it('reprocess runs again into a new run folder; CTFFIND asking its questions in another order is answered all the same', async () => {
-    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: -0.3, y: 0.6, frames: 12, size: 192 } });
+  /** A movie pre-processed once, then reprocessed with the CTFFIND stand-in set by `variable`: run 2's status and CTFFIND log. */
+  async function reprocessUnderStandin(variable: string, value: string, drift: { x: number; y: number }) {
+    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { ...drift, frames: 12, size: 192 } });
     await waitForPreprocessing(env.h, movie.framesName);
-    process.env.STANDIN_CTFFIND_ORDER = 'alternate';
+    process.env[variable] = value;
     try {
       await handleOf(env.h, movie.framesName).signal(SIGNALS.reprocess, { by: 'test' });
       const status = await waitForPreprocessing(env.h, movie.framesName, 2);
       assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
-      assert.equal(status.preprocess?.requestedBy, 'test');
-      assert.match(status.preprocess!.motion!.outputDir, /run-2$/);
       const log = readFileSync(path.join(status.preprocess!.motion!.outputDir, `${movie.imageFilename}_ctffind4.log`), 'utf8');
-      assert.match(log, /Input is a movie \(stack of frames\)\? \[no\]\s+: no/);
-      const rows = await resultRows(env.h, movie.framesName);
-      assert.deepEqual(rows.map((r) => `${r.run}:${r.step}:${r.outcome}`), ['1:motion:ok', '1:ctf:ok', '2:motion:ok', '2:ctf:ok']);
+      return { movie, status, log };
     } finally {
-      delete process.env.STANDIN_CTFFIND_ORDER;
+      delete process.env[variable];
     }
+  }
+
+  it('reprocess runs again into a new run folder; CTFFIND asking its questions in another order is answered all the same', async () => {
+    const { movie, status, log } = await reprocessUnderStandin('STANDIN_CTFFIND_ORDER', 'alternate', { x: -0.3, y: 0.6 });
+    assert.equal(status.preprocess?.requestedBy, 'test');
+    assert.match(status.preprocess!.motion!.outputDir, /run-2$/);
+    assert.match(log, /Input is a movie \(stack of frames\)\? \[no\]\s+: no/);
+    const rows = await resultRows(env.h, movie.framesName);
+    assert.deepEqual(rows.map((r) => `${r.run}:${r.step}:${r.outcome}`), ['1:motion:ok', '1:ctf:ok', '2:motion:ok', '2:ctf:ok']);
   });
 
   it("CTFFIND5's new questions (sample tilt, thickness) are answered from the settings and its 10 columns read", async () => {
-    const movie = await env.h.microscope.acquire({ bytes: 0, format: 'mrc', drift: { x: 0.3, y: 0.3, frames: 12, size: 192 } });
-    await waitForPreprocessing(env.h, movie.framesName);
-    process.env.STANDIN_CTFFIND_VERSION = '5';
-    try {
-      await handleOf(env.h, movie.framesName).signal(SIGNALS.reprocess, { by: 'test' });
-      const status = await waitForPreprocessing(env.h, movie.framesName, 2);
-      assert.equal(status.preprocess?.state, 'done', status.preprocess?.error);
-      assert.equal(status.preprocess!.ctf!.version, '5.0.2-standin');
-      const log = readFileSync(path.join(status.preprocess!.motion!.outputDir, `${movie.imageFilename}_ctffind4.log`), 'utf8');
-      assert.match(log, /Determine samnple thickness\?\s+: no/);
-      assert.match(log, /Determine sample tilt\?\s+: no/);
-    } finally {
-      delete process.env.STANDIN_CTFFIND_VERSION;
-    }
+    const { status, log } = await reprocessUnderStandin('STANDIN_CTFFIND_VERSION', '5', { x: 0.3, y: 0.3 });
+    assert.equal(status.preprocess!.ctf!.version, '5.0.2-standin');
+    assert.match(log, /Determine samnple thickness\?\s+: no/);
+    assert.match(log, /Determine sample tilt\?\s+: no/);
   });
 
   it("fills the defects of Leginon's corrector plan, turned like the frames, and still recovers the drift", async () => {
